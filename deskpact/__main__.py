@@ -1,0 +1,3 @@
+from deskpact.cli import main
+
+main()

@@ -1,0 +1,42 @@
+"""`Authorization: Token <key>` for the API, checked against stored digests."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+from rest_framework import exceptions
+from rest_framework.authentication import TokenAuthentication
+
+from deskpact.accounts import tokens
+from deskpact.accounts.models import ApiToken
+
+
+class PasswordExpired(exceptions.PermissionDenied):
+    default_detail = "Your password has expired: sign in on the web to choose a new one."
+    default_code = "password_expired"
+
+
+class ApiTokenAuthentication(TokenAuthentication):
+    keyword = "Token"
+
+    def authenticate_credentials(self, key: str) -> tuple[Any, ApiToken]:
+        token = (
+            ApiToken.objects.select_related("user", "user__organization")
+            .filter(key_hash=tokens.digest(key))
+            .first()
+        )
+        if token is None or not token.user.is_active:
+            raise exceptions.AuthenticationFailed("Invalid or revoked token.", code="bad_token")
+        changed = token.user.password_changed_at
+        if changed is not None and token.created_at < changed:
+            # A password change voids every token issued before it, wherever it was made.
+            raise exceptions.AuthenticationFailed("Invalid or revoked token.", code="bad_token")
+        if token.user.must_change_password_now():
+            raise PasswordExpired()
+        now = timezone.now()
+        # Touch at most once a minute: a busy client must not write on every request.
+        if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        return token.user, token

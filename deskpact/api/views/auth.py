@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from deskpact.accounts import services
+from deskpact.accounts.authentication import PasswordExpired
+from deskpact.accounts.errors import AccountLocked, InvalidCredentials
+from deskpact.accounts.models import ApiToken
+from deskpact.api.permissions import PasswordCurrent
+from deskpact.api.serializers.users import TokenIn, TokenOut, UserOut
+
+
+class TokenView(APIView):
+    """Trade an email and password for an API token; DELETE revokes the token in use."""
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "token"
+
+    def get_permissions(self):  # type: ignore[no-untyped-def]
+        return [AllowAny()] if self.request.method == "POST" else [PasswordCurrent()]
+
+    def get_authenticators(self):  # type: ignore[no-untyped-def]
+        # POST must not trip over a stale token or session it does not need.
+        return [] if self.request.method == "POST" else super().get_authenticators()
+
+    @extend_schema(
+        request=TokenIn,
+        responses={
+            201: TokenOut,
+            400: OpenApiResponse(description="invalid_credentials or validation_error"),
+            403: OpenApiResponse(description="account_locked or password_expired"),
+        },
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        payload = TokenIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        http_request = request._request  # django-axes reads and marks the Django request
+        user = authenticate(
+            http_request,
+            username=payload.validated_data["email"],
+            password=payload.validated_data["password"],
+        )
+        if getattr(http_request, "axes_locked_out", False):
+            raise AccountLocked("Too many failed sign-ins: this account is locked for a while.")
+        if user is None:
+            raise InvalidCredentials("Email or password is wrong.", field="password")
+        if user.must_change_password_now():
+            raise PasswordExpired()
+        token, key = services.issue_api_token(user, name=payload.validated_data.get("name", ""))
+        body = {"token": key, "prefix": token.prefix, "user": UserOut(user).data}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request) -> Response:
+        if isinstance(request.auth, ApiToken):
+            services.revoke_api_token(request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)

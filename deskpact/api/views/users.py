@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import django_filters
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from deskpact.accounts import services
+from deskpact.accounts.models import User
+from deskpact.accounts.selectors import users_visible_to
+from deskpact.api.permissions import AdminWritesOthersRead, PasswordCurrent
+from deskpact.api.serializers.users import UserIn, UserOut
+
+
+class UserFilter(django_filters.FilterSet):
+    email = django_filters.CharFilter(lookup_expr="iexact")
+    name = django_filters.CharFilter(lookup_expr="icontains")
+
+    class Meta:
+        model = User
+        fields = ("email", "name", "role", "organization", "is_active")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="People you may see"),
+    retrieve=extend_schema(summary="One person"),
+)
+class UserViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """People. Admins create and change them (deactivate with is_active=false; nobody is
+    deleted); agents read everyone; a customer reads only themselves."""
+
+    permission_classes = [PasswordCurrent, AdminWritesOthersRead]
+    serializer_class = UserOut
+    filterset_class = UserFilter
+
+    def get_queryset(self) -> QuerySet[User]:
+        return users_visible_to(self.request.user)  # type: ignore[arg-type]
+
+    @extend_schema(responses={200: UserOut}, summary="The signed-in person")
+    @action(detail=False, methods=["get"], permission_classes=[PasswordCurrent])
+    def me(self, request: Request) -> Response:
+        return Response(UserOut(request.user).data)
+
+    @extend_schema(request=UserIn, responses={201: UserOut})
+    def create(self, request: Request, *args: object, **kwargs: object) -> Response:
+        payload = UserIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        password = data.pop("password", None)
+        user = services.create_user(
+            by=request.user,  # type: ignore[arg-type]
+            password=password,
+            must_change_password=bool(password),
+            **data,
+        )
+        return Response(UserOut(user).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=UserIn, responses={200: UserOut})
+    def update(self, request: Request, *args: object, **kwargs: object) -> Response:
+        user = self.get_object()
+        payload = UserIn(data=request.data, partial=kwargs.get("partial", False))
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        data.pop("password", None)  # passwords change through the reset flow, not here
+        services.update_user(user, by=request.user, **data)  # type: ignore[arg-type]
+        return Response(UserOut(user).data)

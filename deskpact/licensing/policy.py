@@ -1,0 +1,28 @@
+"""Which license model the desk runs under, and who it licenses (SPEC §3).
+
+Until license keys land the desk runs on the evaluation license: Support model.
+Everything that depends on the model asks `current_license_model()`, so only this
+module changes when keys arrive.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class LicenseModel(models.TextChoices):
+    SUPPORT = "support", "Support (agents licensed, customers free)"
+    TEAM = "team", "Team (every active user licensed)"
+
+
+STAFF_ROLES = frozenset({"admin", "agent"})
+
+
+def current_license_model() -> LicenseModel:
+    """The model of the license in force; the evaluation license is Support."""
+    return LicenseModel.SUPPORT
+
+
+def role_is_licensed(role: str, model: LicenseModel) -> bool:
+    """Support licenses agents and admins; Team licenses every active user."""
+    return model == LicenseModel.TEAM or role in STAFF_ROLES

@@ -1,0 +1,37 @@
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.urls import include, path
+from django.views import defaults
+
+from deskpact.api.problems import problem_response
+
+admin.site.site_header = "Deskpact administration"
+admin.site.site_title = "Deskpact"
+admin.site.login_template = None
+admin.site.login = lambda request, extra_context=None: _admin_login(request)  # type: ignore[method-assign]
+
+
+def _admin_login(request: HttpRequest) -> HttpResponse:
+    # One sign-in page for everybody: lockout, password expiry and session rules apply once.
+    from django.contrib.auth.views import redirect_to_login
+
+    return redirect_to_login(request.get_full_path())
+
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", include("deskpact.api.urls")),
+    path("", include("deskpact.web.urls")),
+]
+
+
+def handler404(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return problem_response(request, 404, "not_found", "No such resource.")
+    return defaults.page_not_found(request, exception)
+
+
+def handler500(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return problem_response(request, 500, "server_error", "Something broke on our side.")
+    return defaults.server_error(request)

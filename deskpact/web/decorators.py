@@ -1,0 +1,26 @@
+"""Who may open which part of the web interface."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+View = Callable[..., HttpResponse]
+
+
+def agent_required(view: View) -> View:
+    """Agents and admins only; customers get 403, strangers the login page."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_agent:  # type: ignore[union-attr]
+            raise PermissionDenied("This page is for agents.")
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,45 @@
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from deskpact.web.views import auth, home
+
+console = ([path("", home.console_home, name="home")], "console")
+portal = ([path("", home.portal_home, name="home")], "portal")
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("login/", auth.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", home.account, name="account"),
+    path("account/sign-out-everywhere/", auth.sign_out_everywhere, name="sign_out_everywhere"),
+    path("account/password/", auth.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "account/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(
+            template_name="registration/password_change_done.html"
+        ),
+        name="password_change_done",
+    ),
+    path("password-reset/", auth.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(
+            template_name="registration/password_reset_done.html"
+        ),
+        name="password_reset_done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        auth.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/complete/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="registration/password_reset_complete.html"
+        ),
+        name="password_reset_complete",
+    ),
+    path("console/", include(console)),
+    path("portal/", include(portal)),
+]

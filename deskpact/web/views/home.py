@@ -1,0 +1,37 @@
+"""Landing pages: the agent console home, the customer portal home, one's own account."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from deskpact.accounts.models import UserSession
+from deskpact.web.decorators import agent_required
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each person to their own start page."""
+    if not request.user.is_authenticated:
+        return redirect("login")
+    return redirect("console:home" if request.user.is_agent else "portal:home")  # type: ignore[union-attr]
+
+
+@agent_required
+def console_home(request: HttpRequest) -> HttpResponse:
+    return render(request, "console/home.html")
+
+
+@login_required
+def portal_home(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/home.html", {"organization": request.user.organization})  # type: ignore[union-attr]
+
+
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    sessions = UserSession.objects.filter(user=request.user)  # type: ignore[misc]
+    return render(
+        request,
+        "account/account.html",
+        {"sessions": sessions, "current_key": request.session.session_key},
+    )
