@@ -13,7 +13,8 @@ from rest_framework.views import exception_handler
 
 from deskpact.core.errors import DomainError
 
-PROBLEM_TYPE = "https://deskpact.dev/problems/"
+# A URN, not a URL: it names the problem without promising a page behind it.
+PROBLEM_TYPE = "urn:deskpact:problem:"
 CONTENT_TYPE = "application/problem+json"
 
 _TITLES = {
@@ -80,7 +81,9 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
             body["errors"] = {exc.field: [{"message": exc.message, "code": exc.code}]}
         return Response(body, status=exc.status, content_type=CONTENT_TYPE)
     if isinstance(exc, DjangoValidationError):
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        detail = (
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
         return Response(_validation_problem(detail), status=400, content_type=CONTENT_TYPE)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
@@ -92,9 +95,8 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     if isinstance(exc, exceptions.ValidationError):
         body = _validation_problem(exc.detail)
     else:
-        detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
-        code = _code_of(exc, detail)
-        body = problem(response.status_code, code, str(detail))
+        message: Any = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+        body = problem(response.status_code, _code_of(exc, message), str(message))
     response.data = body
     response.content_type = CONTENT_TYPE
     return response
@@ -102,16 +104,22 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
 
 def _code_of(exc: Exception, detail: Any) -> str:
     code = getattr(detail, "code", None) or getattr(exc, "default_code", None) or "error"
-    return {"not_authenticated": "not_authenticated", "authentication_failed": "authentication_failed"}.get(
-        code, code
-    )
+    return {
+        "not_authenticated": "not_authenticated",
+        "authentication_failed": "authentication_failed",
+    }.get(code, code)
 
 
 def _jsonable(details: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v if isinstance(v, (str, int, float, bool, list, dict, type(None))) else str(v)) for k, v in details.items()}
+    return {
+        k: (v if isinstance(v, (str, int, float, bool, list, dict, type(None))) else str(v))
+        for k, v in details.items()
+    }
 
 
-def problem_response(request: HttpRequest, status_code: int, code: str, detail: str) -> JsonResponse:
+def problem_response(
+    request: HttpRequest, status_code: int, code: str, detail: str
+) -> JsonResponse:
     """For Django's own 404/500 handlers under /api/: the same shape as DRF errors."""
     return JsonResponse(
         problem(status_code, code, detail), status=status_code, content_type=CONTENT_TYPE

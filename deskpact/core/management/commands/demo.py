@@ -10,6 +10,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         added = load_demo()
-        self.stdout.write(f"Demo data: {added} rows added." if added else "Demo data already loaded.")
+        self.stdout.write(
+            f"Demo data: {added} rows added." if added else "Demo data already loaded."
+        )
         for login in demo_logins():
             self.stdout.write(f"  {login.role:<6} {login.email}  password: {DEMO_PASSWORD}")

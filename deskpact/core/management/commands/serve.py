@@ -20,12 +20,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--bind", default=os.environ.get("DESKPACT_BIND", "127.0.0.1:8000"))
-        parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+        parser.add_argument(
+            "--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2"))
+        )
         parser.add_argument("--no-demo", action="store_true", help="Never load demo data.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
-        call_command("collectstatic", interactive=False, verbosity=0)
+        if settings.PRODUCTION:
+            call_command("collectstatic", interactive=False, verbosity=0)
         empty = not User.objects.exists()
         if empty and not options["no_demo"]:
             load_demo()
@@ -38,8 +41,17 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {login.role:<6} {login.email}  password: {DEMO_PASSWORD}")
         self.stdout.flush()
         command = [
-            sys.executable, "-m", "gunicorn", "deskpact.wsgi:application",
-            "--bind", options["bind"], "--workers", str(options["workers"]),
-            "--access-logfile", "-", "--graceful-timeout", "5",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "deskpact.wsgi:application",
+            "--bind",
+            options["bind"],
+            "--workers",
+            str(options["workers"]),
+            "--access-logfile",
+            "-",
+            "--graceful-timeout",
+            "5",
         ]
         raise SystemExit(subprocess.call(command))

@@ -1,0 +1,77 @@
+"""Fixtures shared by every test: settings for tests, people and organizations."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from deskpact.accounts.models import Organization, User
+from deskpact.testing.factories import OrganizationFactory, UserFactory
+
+# Playwright's sync API runs an event loop in the test thread; Django must allow ORM use there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PASSWORD = "quiet-harbour-lantern-42"
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings: Any) -> None:
+    # Manifest storage needs collectstatic; tests serve static files from the finders.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    # Argon2 on every created user would dominate the suite's time; one test checks Argon2.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"token": None}}
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def acme(db: None) -> Organization:
+    return OrganizationFactory(name="Acme", domains=["acme.example"])
+
+
+@pytest.fixture
+def globex(db: None) -> Organization:
+    return OrganizationFactory(name="Globex", domains=["globex.example"])
+
+
+@pytest.fixture
+def admin_user(db: None) -> User:
+    return UserFactory(email="ada@desk.example", name="Ada Admin", role=User.Role.ADMIN)
+
+
+@pytest.fixture
+def agent(db: None) -> User:
+    return UserFactory(email="sam@desk.example", name="Sam Agent", role=User.Role.AGENT)
+
+
+@pytest.fixture
+def customer(acme: Organization) -> User:
+    return UserFactory(email="alice@acme.example", name="Alice", organization=acme)
+
+
+@pytest.fixture
+def other_customer(globex: Organization) -> User:
+    return UserFactory(email="bob@globex.example", name="Bob", organization=globex)
+
+
+@pytest.fixture
+def api_as() -> Callable[[User], APIClient]:
+    """An API client signed in as the given person (session-less, like a token client)."""
+
+    def make(user: User) -> APIClient:
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+
+    return make

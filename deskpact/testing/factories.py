@@ -1,0 +1,42 @@
+"""factory-boy factories for tests and benchmarks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import factory
+
+from deskpact.accounts.models import Organization, OrganizationDomain, User
+
+TEST_PASSWORD = "quiet-harbour-lantern-42"
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Customer {n}")
+    currency = "EUR"
+    time_zone = "Europe/Berlin"
+
+    @factory.post_generation
+    def domains(self, create: bool, extracted: list[str] | None, **kwargs: Any) -> None:
+        for domain in extracted or []:
+            OrganizationDomain.objects.create(organization=self, domain=domain)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    name = factory.Faker("name")
+    role = User.Role.USER
+
+    @factory.post_generation
+    def password(self, create: bool, extracted: str | None, **kwargs: Any) -> None:
+        self.set_password(extracted or TEST_PASSWORD)
+        if create:
+            self.save()
