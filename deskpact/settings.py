@@ -197,6 +197,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise expects it even before the first collectstatic
 MEDIA_ROOT = Path(os.environ.get("DESKPACT_MEDIA_DIR") or DATA_DIR / "files")
 # Production serves collected, hashed and compressed files (collectstatic at deploy time);
 # the embedded desk serves straight from the apps, so it starts without a build step.

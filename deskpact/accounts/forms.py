@@ -17,6 +17,10 @@ class EmailLoginForm(AuthenticationForm):
         label="Email",
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "Email or password is wrong. Passwords are case-sensitive.",
+    }
 
 
 class QueuedPasswordResetForm(PasswordResetForm):

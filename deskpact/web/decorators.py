@@ -10,6 +10,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
+from deskpact.accounts.requests import signed_in
+
 View = Callable[..., HttpResponse]
 
 
@@ -19,7 +21,7 @@ def agent_required(view: View) -> View:
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_agent:  # type: ignore[union-attr]
+        if not signed_in(request).is_agent:
             raise PermissionDenied("This page is for agents.")
         return view(request, *args, **kwargs)
 

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from deskpact.accounts import services
 from deskpact.accounts.models import User
+from deskpact.accounts.requests import signed_in
 from deskpact.accounts.selectors import users_visible_to
 from deskpact.api.permissions import AdminWritesOthersRead, PasswordCurrent
 from deskpact.api.serializers.users import UserIn, UserOut
@@ -39,11 +40,12 @@ class UserViewSet(
     deleted); agents read everyone; a customer reads only themselves."""
 
     permission_classes = [PasswordCurrent, AdminWritesOthersRead]
+    queryset = User.objects.none()  # the schema reads the model here; get_queryset scopes rows
     serializer_class = UserOut
     filterset_class = UserFilter
 
     def get_queryset(self) -> QuerySet[User]:
-        return users_visible_to(self.request.user)  # type: ignore[arg-type]
+        return users_visible_to(signed_in(self.request))
 
     @extend_schema(responses={200: UserOut}, summary="The signed-in person")
     @action(detail=False, methods=["get"], permission_classes=[PasswordCurrent])
@@ -57,7 +59,7 @@ class UserViewSet(
         data = dict(payload.validated_data)
         password = data.pop("password", None)
         user = services.create_user(
-            by=request.user,  # type: ignore[arg-type]
+            by=signed_in(request),
             password=password,
             must_change_password=bool(password),
             **data,
@@ -67,9 +69,9 @@ class UserViewSet(
     @extend_schema(request=UserIn, responses={200: UserOut})
     def update(self, request: Request, *args: object, **kwargs: object) -> Response:
         user = self.get_object()
-        payload = UserIn(data=request.data, partial=kwargs.get("partial", False))
+        payload = UserIn(data=request.data, partial=bool(kwargs.get("partial", False)))
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
         data.pop("password", None)  # passwords change through the reset flow, not here
-        services.update_user(user, by=request.user, **data)  # type: ignore[arg-type]
+        services.update_user(user, by=signed_in(request), **data)
         return Response(UserOut(user).data)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from deskpact.accounts import services
 from deskpact.accounts.forms import EmailLoginForm, QueuedPasswordResetForm
+from deskpact.accounts.requests import signed_in
 
 
 class LoginView(auth_views.LoginView):
@@ -54,10 +55,11 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 @require_POST
 @login_required
 def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
+    user = signed_in(request)
     ended = services.end_sessions(
-        request.user,  # type: ignore[arg-type]
+        user,
         reason="signed_out_elsewhere",
-        by=request.user,  # type: ignore[arg-type]
+        by=user,
         keep_session_key=request.session.session_key,
     )
     messages.success(request, f"Signed out of {ended} other sessions and API tokens.")

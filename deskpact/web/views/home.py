@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from deskpact.accounts.models import UserSession
+from deskpact.accounts.requests import signed_in
 from deskpact.web.decorators import agent_required
 
 
@@ -14,7 +15,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """Send each person to their own start page."""
     if not request.user.is_authenticated:
         return redirect("login")
-    return redirect("console:home" if request.user.is_agent else "portal:home")  # type: ignore[union-attr]
+    return redirect("console:home" if signed_in(request).is_agent else "portal:home")
 
 
 @agent_required
@@ -24,12 +25,12 @@ def console_home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def portal_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/home.html", {"organization": request.user.organization})  # type: ignore[union-attr]
+    return render(request, "portal/home.html", {"organization": signed_in(request).organization})
 
 
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
-    sessions = UserSession.objects.filter(user=request.user)  # type: ignore[misc]
+    sessions = UserSession.objects.filter(user=signed_in(request))
     return render(
         request,
         "account/account.html",
