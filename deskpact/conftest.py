@@ -37,32 +37,32 @@ def password() -> str:
 
 @pytest.fixture
 def acme(db: None) -> Organization:
-    return OrganizationFactory(name="Acme", domains=["acme.example"])
+    return OrganizationFactory.create(name="Acme", domains=["acme.example"])
 
 
 @pytest.fixture
 def globex(db: None) -> Organization:
-    return OrganizationFactory(name="Globex", domains=["globex.example"])
+    return OrganizationFactory.create(name="Globex", domains=["globex.example"])
 
 
 @pytest.fixture
 def admin_user(db: None) -> User:
-    return UserFactory(email="ada@desk.example", name="Ada Admin", role=User.Role.ADMIN)
+    return UserFactory.create(email="ada@desk.example", name="Ada Admin", role=User.Role.ADMIN)
 
 
 @pytest.fixture
 def agent(db: None) -> User:
-    return UserFactory(email="sam@desk.example", name="Sam Agent", role=User.Role.AGENT)
+    return UserFactory.create(email="sam@desk.example", name="Sam Agent", role=User.Role.AGENT)
 
 
 @pytest.fixture
 def customer(acme: Organization) -> User:
-    return UserFactory(email="alice@acme.example", name="Alice", organization=acme)
+    return UserFactory.create(email="alice@acme.example", name="Alice", organization=acme)
 
 
 @pytest.fixture
 def other_customer(globex: Organization) -> User:
-    return UserFactory(email="bob@globex.example", name="Bob", organization=globex)
+    return UserFactory.create(email="bob@globex.example", name="Bob", organization=globex)
 
 
 @pytest.fixture

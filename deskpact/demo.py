@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 
@@ -19,20 +20,40 @@ class DemoLogin:
     role: str
 
 
-DEMO_ORGANIZATIONS = [
-    {"name": "Acme Manufacturing", "domains": ["acme.example"], "currency": "EUR",
-     "time_zone": "Europe/Berlin", "tax_rate": Decimal("19"), "shares_tickets": True},
-    {"name": "Globex Corporation", "domains": ["globex.example"], "currency": "USD",
-     "time_zone": "America/New_York", "tax_rate": Decimal("0"), "shares_tickets": False},
+DEMO_ORGANIZATIONS: list[dict[str, Any]] = [
+    {
+        "name": "Acme Manufacturing",
+        "domains": ["acme.example"],
+        "currency": "EUR",
+        "time_zone": "Europe/Berlin",
+        "tax_rate": Decimal("19"),
+        "shares_tickets": True,
+    },
+    {
+        "name": "Globex Corporation",
+        "domains": ["globex.example"],
+        "currency": "USD",
+        "time_zone": "America/New_York",
+        "tax_rate": Decimal("0"),
+        "shares_tickets": False,
+    },
 ]
 
-DEMO_PEOPLE = [
+DEMO_PEOPLE: list[dict[str, Any]] = [
     {"email": "admin@deskpact.example", "name": "Ada Admin", "role": "admin", "org": None},
     {"email": "agent@deskpact.example", "name": "Sam Agent", "role": "agent", "org": None},
-    {"email": "alice@acme.example", "name": "Alice Acme", "role": "user",
-     "org": "Acme Manufacturing"},
-    {"email": "bob@globex.example", "name": "Bob Globex", "role": "user",
-     "org": "Globex Corporation"},
+    {
+        "email": "alice@acme.example",
+        "name": "Alice Acme",
+        "role": "user",
+        "org": "Acme Manufacturing",
+    },
+    {
+        "email": "bob@globex.example",
+        "name": "Bob Globex",
+        "role": "user",
+        "org": "Globex Corporation",
+    },
 ]
 
 
@@ -54,8 +75,12 @@ def load_demo() -> int:
             continue
         org = Organization.objects.get(name=person["org"]) if person["org"] else None
         services.create_user(
-            email=person["email"], name=person["name"], role=person["role"],
-            organization=org, password=DEMO_PASSWORD, by=None,
+            email=person["email"],
+            name=person["name"],
+            role=person["role"],
+            organization=org,
+            password=DEMO_PASSWORD,
+            by=None,
         )
         added += 1
     return added

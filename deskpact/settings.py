@@ -58,7 +58,7 @@ CSRF_TRUSTED_ORIGINS = _env_list("DESKPACT_CSRF_TRUSTED_ORIGINS")
 SITE_URL = os.environ.get("DESKPACT_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "deskpact.web.apps.DeskpactAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -5,19 +5,6 @@ from django.views import defaults
 
 from deskpact.api.problems import problem_response
 
-admin.site.site_header = "Deskpact administration"
-admin.site.site_title = "Deskpact"
-admin.site.login_template = None
-admin.site.login = lambda request, extra_context=None: _admin_login(request)  # type: ignore[method-assign]
-
-
-def _admin_login(request: HttpRequest) -> HttpResponse:
-    # One sign-in page for everybody: lockout, password expiry and session rules apply once.
-    from django.contrib.auth.views import redirect_to_login
-
-    return redirect_to_login(request.get_full_path())
-
-
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("deskpact.api.urls")),

@@ -14,6 +14,7 @@ from django.http import HttpRequest
 
 from deskpact.accounts import services
 from deskpact.accounts.models import Organization, User, UserSession
+from deskpact.accounts.requests import signed_in
 
 
 class OrganizationForm(forms.ModelForm):
@@ -62,11 +63,11 @@ class OrganizationAdmin(admin.ModelAdmin):
         return super().has_delete_permission(request, obj) and not (obj and obj.users.exists())
 
     def delete_model(self, request: HttpRequest, obj: Organization) -> None:
-        services.delete_organization(obj, by=request.user)  # type: ignore[arg-type]
+        services.delete_organization(obj, by=signed_in(request))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Organization]) -> None:
         for organization in queryset:
-            services.delete_organization(organization, by=request.user)  # type: ignore[arg-type]
+            services.delete_organization(organization, by=signed_in(request))
 
 
 class UserAddForm(forms.ModelForm):
@@ -82,7 +83,7 @@ class UserAddForm(forms.ModelForm):
         fields = ("email", "name", "role", "organization", "trained_until")
 
     def _post_clean(self) -> None:
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]
         password = self.cleaned_data.get("password")
         if password:
             from django.contrib.auth.password_validation import validate_password
@@ -97,7 +98,12 @@ class UserChangeForm(forms.ModelForm):
     class Meta:
         model = User
         fields = (
-            "email", "name", "role", "organization", "trained_until", "is_active",
+            "email",
+            "name",
+            "role",
+            "organization",
+            "trained_until",
+            "is_active",
             "must_change_password",
         )
 
@@ -139,7 +145,7 @@ class UserAdmin(BaseUserAdmin):
     )
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
-        actor: User = request.user  # type: ignore[assignment]
+        actor = signed_in(request)
         if change:
             fields = {name: form.cleaned_data[name] for name in services.USER_FIELDS}
             services.update_user(obj, by=actor, **fields)
@@ -149,9 +155,9 @@ class UserAdmin(BaseUserAdmin):
 
     @admin.action(description="End all sessions and API tokens")
     def end_all_sessions(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        admin_user = signed_in(request)
         ended = sum(
-            services.end_sessions(user, reason="ended_by_admin", by=request.user)  # type: ignore[arg-type]
-            for user in queryset
+            services.end_sessions(user, reason="ended_by_admin", by=admin_user) for user in queryset
         )
         messages.success(request, f"Ended {ended} sessions and tokens.")
 

@@ -23,7 +23,7 @@ class PasswordExpiryMiddleware:
             and user.is_authenticated
             and not request.path.startswith(_ALWAYS_ALLOWED)
             and request.path not in self._allowed_paths()
-            and user.must_change_password_now()  # type: ignore[union-attr]
+            and user.must_change_password_now()
         ):
             messages.warning(request, "Your password has expired. Choose a new one to continue.")
             return redirect("password_change")

@@ -74,9 +74,7 @@ class Organization(models.Model):
 class OrganizationDomain(models.Model):
     """One email domain; unique across all organizations."""
 
-    organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="domains"
-    )
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="domains")
     domain = models.CharField(max_length=253, unique=True)
 
     class Meta:
@@ -206,6 +204,9 @@ class PasswordHistory(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "password history"
 
+    def __str__(self) -> str:
+        return f"password of user {self.user_id} set {self.created_at:%Y-%m-%d}"
+
 
 class UserSession(models.Model):
     """A signed-in web session, so the desk can end a user's sessions on purpose."""
@@ -218,6 +219,9 @@ class UserSession(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"session of user {self.user_id} since {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class ApiToken(models.Model):

@@ -87,7 +87,10 @@ def delete_organization(organization: Organization, *, by: User | None) -> None:
     """Remove an organization that has no people; its history stays in the audit log."""
     if organization.users.exists():
         raise ValidationError("Move or deactivate this organization's people before deleting it.")
-    before = {**audit.snapshot(organization, ORGANIZATION_FIELDS), "domains": organization.domain_names}
+    before = {
+        **audit.snapshot(organization, ORGANIZATION_FIELDS),
+        "domains": organization.domain_names,
+    }
     audit.record("organization.deleted", organization, actor=by, before=before)
     organization.delete()
 
@@ -196,7 +199,10 @@ def issue_api_token(user: User, *, name: str = "") -> tuple[ApiToken, str]:
     """Make a token for `user`; returns the row and the key, which is never stored."""
     key = tokens.new_key()
     token = ApiToken.objects.create(
-        user=user, key_hash=tokens.digest(key), prefix=key[:8], name=name[:100],
+        user=user,
+        key_hash=tokens.digest(key),
+        prefix=key[:8],
+        name=name[:100],
         created_at=timezone.now(),
     )
     return token, key

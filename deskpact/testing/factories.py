@@ -11,7 +11,7 @@ from deskpact.accounts.models import Organization, OrganizationDomain, User
 TEST_PASSWORD = "quiet-harbour-lantern-42"
 
 
-class OrganizationFactory(factory.django.DjangoModelFactory):
+class OrganizationFactory(factory.django.DjangoModelFactory[Organization]):
     class Meta:
         model = Organization
         skip_postgeneration_save = True
@@ -21,12 +21,14 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
     time_zone = "Europe/Berlin"
 
     @factory.post_generation
-    def domains(self, create: bool, extracted: list[str] | None, **kwargs: Any) -> None:
+    def domains(
+        self: Organization, create: bool, extracted: list[str] | None, **kwargs: Any
+    ) -> None:
         for domain in extracted or []:
             OrganizationDomain.objects.create(organization=self, domain=domain)
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -36,7 +38,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     role = User.Role.USER
 
     @factory.post_generation
-    def password(self, create: bool, extracted: str | None, **kwargs: Any) -> None:
+    def password(self: User, create: bool, extracted: str | None, **kwargs: Any) -> None:
         self.set_password(extracted or TEST_PASSWORD)
         if create:
             self.save()

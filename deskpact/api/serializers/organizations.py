@@ -13,8 +13,16 @@ class OrganizationOut(serializers.ModelSerializer):
 
     class Meta:
         model = Organization
-        fields = ("id", "name", "domains", "currency", "time_zone", "tax_rate", "shares_tickets",
-                  "created_at")
+        fields = (
+            "id",
+            "name",
+            "domains",
+            "currency",
+            "time_zone",
+            "tax_rate",
+            "shares_tickets",
+            "created_at",
+        )
         read_only_fields = fields
 
     def get_domains(self, obj: Organization) -> list[str]:
@@ -29,7 +37,10 @@ class OrganizationIn(serializers.Serializer):
     currency = serializers.CharField(max_length=3, required=False)
     time_zone = serializers.CharField(max_length=64, required=False)
     tax_rate = serializers.DecimalField(
-        max_digits=6, decimal_places=3, min_value=Decimal("0"), max_value=Decimal("100"),
+        max_digits=6,
+        decimal_places=3,
+        min_value=Decimal("0"),
+        max_value=Decimal("100"),
         required=False,
     )
     shares_tickets = serializers.BooleanField(required=False)

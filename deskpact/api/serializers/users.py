@@ -8,8 +8,17 @@ from deskpact.accounts.models import Organization, User
 class UserOut(serializers.ModelSerializer):
     class Meta:
         model = User
-        fields = ("id", "email", "name", "role", "organization", "trained_until", "is_active",
-                  "last_login", "created_at")
+        fields = (
+            "id",
+            "email",
+            "name",
+            "role",
+            "organization",
+            "trained_until",
+            "is_active",
+            "last_login",
+            "created_at",
+        )
         read_only_fields = fields
 
 
@@ -23,7 +32,10 @@ class UserIn(serializers.Serializer):
     trained_until = serializers.DateField(required=False, allow_null=True)
     is_active = serializers.BooleanField(required=False)
     password = serializers.CharField(
-        write_only=True, required=False, min_length=1, style={"input_type": "password"},
+        write_only=True,
+        required=False,
+        min_length=1,
+        style={"input_type": "password"},
         help_text="A temporary password the person must change at first login.",
     )
 
@@ -31,8 +43,12 @@ class UserIn(serializers.Serializer):
 class TokenIn(serializers.Serializer):
     email = serializers.EmailField()
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
-    name = serializers.CharField(max_length=100, required=False, allow_blank=True,
-                                 help_text="What the token is for, e.g. the client's name.")
+    name = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text="What the token is for, e.g. the client's name.",
+    )
 
 
 class TokenOut(serializers.Serializer):

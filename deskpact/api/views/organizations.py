@@ -33,7 +33,7 @@ class OrganizationViewSet(viewsets.ModelViewSet):
     """Customer accounts. Admins manage them; agents read all; a customer reads their own."""
 
     permission_classes = [PasswordCurrent, AdminWritesOthersRead]
-    queryset = Organization.objects.none()  # the schema reads the model here; get_queryset scopes rows
+    queryset = Organization.objects.none()  # for the schema; get_queryset scopes
     serializer_class = OrganizationOut
     filterset_class = OrganizationFilter
 

@@ -40,7 +40,7 @@ class UserViewSet(
     deleted); agents read everyone; a customer reads only themselves."""
 
     permission_classes = [PasswordCurrent, AdminWritesOthersRead]
-    queryset = User.objects.none()  # the schema reads the model here; get_queryset scopes rows
+    queryset = User.objects.none()  # for the schema; get_queryset scopes
     serializer_class = UserOut
     filterset_class = UserFilter
 

@@ -6,6 +6,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 
 from deskpact.accounts.models import Organization, OrganizationDomain, User
 from deskpact.core.models import AuditEntry
@@ -33,7 +34,7 @@ def test_demo_twice_changes_nothing() -> None:
 
 
 @pytest.mark.django_db
-def test_demo_people_can_sign_in_with_the_printed_password(client) -> None:  # type: ignore[no-untyped-def]
+def test_demo_people_can_sign_in_with_the_printed_password(client: Client) -> None:
     call_command("demo", stdout=StringIO())
     agent = User.objects.get(email="agent@deskpact.example")
     assert agent.check_password(DEMO_PASSWORD) and agent.is_agent

@@ -6,7 +6,12 @@ from deskpact.core.email_url import parse_email_url
 def test_smtp_with_starttls_and_quoted_credentials() -> None:
     mail = parse_email_url("smtp+tls://desk%40example.com:p%2Fss@mail.example.com")
     assert mail.backend == "django.core.mail.backends.smtp.EmailBackend"
-    assert (mail.host, mail.port, mail.use_tls, mail.use_ssl) == ("mail.example.com", 587, True, False)
+    assert (mail.host, mail.port, mail.use_tls, mail.use_ssl) == (
+        "mail.example.com",
+        587,
+        True,
+        False,
+    )
     assert (mail.user, mail.password) == ("desk@example.com", "p/ss")
 
 

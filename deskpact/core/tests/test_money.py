@@ -38,7 +38,10 @@ def test_adding_two_currencies_is_refused() -> None:
         Money(1, "EUR") + Money(1, "USD")
 
 
-@given(st.decimals(min_value=-(10**9), max_value=10**9, places=6), st.sampled_from(["EUR", "JPY", "KWD"]))
+@given(
+    st.decimals(min_value=-(10**9), max_value=10**9, places=6),
+    st.sampled_from(["EUR", "JPY", "KWD"]),
+)
 def test_rounding_moves_at_most_half_a_minor_unit(amount: Decimal, currency: str) -> None:
     money = Money.round_half_up(amount, currency)
     half = Decimal(1).scaleb(-minor_units(currency)) / 2

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 
@@ -44,8 +46,8 @@ def test_portal_home_greets_the_customer_with_their_organization(
 def test_base_layout_loads_htmx_and_css_from_this_site(client: Client, agent: User) -> None:
     client.force_login(agent)
     page = client.get("/console/").content.decode()
-    assert '/static/django_htmx/htmx' in page
-    assert '/static/deskpact/app.css' in page
+    assert "/static/django_htmx/htmx" in page
+    assert "/static/deskpact/app.css" in page
     assert "https://" not in page  # no CDN
 
 
@@ -65,8 +67,35 @@ def test_static_css_is_served_without_collectstatic(client: Client) -> None:
 
 @pytest.mark.django_db
 def test_agent_home_uses_a_fixed_number_of_queries(
-    client: Client, agent: User, django_assert_max_num_queries  # type: ignore[no-untyped-def]
+    client: Client,
+    agent: User,
+    django_assert_max_num_queries: Any,
 ) -> None:
     client.force_login(agent)
     with django_assert_max_num_queries(6):
         assert client.get("/console/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_admin_site_signs_in_through_the_desk_login(client: Client, admin_user: User) -> None:
+    response = client.get("/admin/", follow=True)
+    assert response.redirect_chain[-1][0] == "/login/?next=/admin/"
+    client.force_login(admin_user)
+    assert client.get("/admin/login/?next=/admin/")["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_admin_site_is_closed_to_agents_and_customers(
+    client: Client, agent: User, customer: User
+) -> None:
+    for person in (agent, customer):
+        client.force_login(person)
+        assert client.get("/admin/login/?next=/admin/").status_code == 403
+        assert client.get("/admin/accounts/user/").status_code == 302  # to the admin login
+
+
+@pytest.mark.django_db
+def test_admin_login_ignores_a_next_to_another_site(client: Client, admin_user: User) -> None:
+    client.force_login(admin_user)
+    assert client.get("/admin/login/?next=https://evil.example/")["Location"] == "/admin/"
