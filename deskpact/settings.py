@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "axes",
     "deskpact.core",
     "deskpact.accounts",
+    "deskpact.tickets",
+    "deskpact.mail",
     "deskpact.web",
     "deskpact.api",
 ]
@@ -227,6 +229,17 @@ if EMAIL_URL:
     EMAIL_TIMEOUT = 20
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+# Domain of the Message-IDs the desk writes (replies thread on them).
+DESKPACT_MAIL_DOMAIN = os.environ.get("DESKPACT_MAIL_DOMAIN") or (
+    DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "deskpact.localhost"
+)
+
+# --- Tickets -------------------------------------------------------------------
+
+ATTACHMENT_MAX_BYTES = int(os.environ.get("DESKPACT_ATTACHMENT_MAX_MB", "20")) * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # --- Background work ----------------------------------------------------------
 

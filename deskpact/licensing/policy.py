@@ -26,3 +26,13 @@ def current_license_model() -> LicenseModel:
 def role_is_licensed(role: str, model: LicenseModel) -> bool:
     """Support licenses agents and admins; Team licenses every active user."""
     return model == LicenseModel.TEAM or role in STAFF_ROLES
+
+
+def may_own_tickets(role: str, model: LicenseModel) -> bool:
+    """Support: only agents and admins own tickets. Team: any active user may."""
+    return model == LicenseModel.TEAM or role in STAFF_ROLES
+
+
+def may_submit_on_behalf(role: str, model: LicenseModel) -> bool:
+    """Support: only agents and admins log tickets for someone else. Team: anyone may."""
+    return model == LicenseModel.TEAM or role in STAFF_ROLES

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+
+class OutgoingMail(models.Model):
+    """One email the desk sends; its Message-ID is kept so replies thread onto the ticket."""
+
+    class Kind(models.TextChoices):
+        ACKNOWLEDGEMENT = "acknowledgement", "Acknowledgement"
+        REPLY = "reply", "Public reply"
+        RESOLVED = "resolved", "Resolution"
+        ASSIGNED = "assigned", "Assignment"
+        CUSTOMER_REPLY = "customer_reply", "Customer replied"
+        WELCOME = "welcome", "Welcome"
+
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="outgoing_mail",
+    )
+    ticket_message = models.ForeignKey(
+        "tickets.Message", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    to_email = models.EmailField()
+    message_id = models.CharField(max_length=255, unique=True)
+    is_automatic = models.BooleanField(
+        default=True, help_text="Sent with Auto-Submitted: auto-replied."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="outgoing_ticket")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.to_email}"
