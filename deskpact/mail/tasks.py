@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django_tasks import task
 
 from deskpact.mail import headers
@@ -66,13 +70,20 @@ def _compose(outgoing: OutgoingMail) -> EmailMultiAlternatives:
     )
     to_agent = outgoing.kind in (OutgoingMail.Kind.ASSIGNED, OutgoingMail.Kind.CUSTOMER_REPLY)
     area = "console" if to_agent else "portal"
-    context = {
+    context: dict[str, object] = {
         "ticket": ticket,
         "message": outgoing.ticket_message,
         "kind": outgoing.kind,
         "site_url": settings.SITE_URL,
         "ticket_url": f"{settings.SITE_URL}/{area}/tickets/{ticket.key}/",
     }
+    requester = ticket.requester
+    if outgoing.kind == OutgoingMail.Kind.ACKNOWLEDGEMENT and not requester.has_usable_password():
+        # A contact the desk created for this ticket: invite them to choose a password.
+        uid = urlsafe_base64_encode(force_bytes(requester.pk))
+        token = default_token_generator.make_token(requester)
+        path = reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
+        context["set_password_url"] = f"{settings.SITE_URL}{path}"
     template = f"mail/{outgoing.kind}"
     mail = EmailMultiAlternatives(
         subject=headers.ticket_subject(

@@ -3,9 +3,6 @@ from django.urls import include, path
 
 from deskpact.web.views import auth, home
 
-console = ([path("", home.console_home, name="home")], "console")
-portal = ([path("", home.portal_home, name="home")], "portal")
-
 urlpatterns = [
     path("", home.home, name="home"),
     path("login/", auth.LoginView.as_view(), name="login"),
@@ -40,6 +37,6 @@ urlpatterns = [
         ),
         name="password_reset_complete",
     ),
-    path("console/", include(console)),
-    path("portal/", include(portal)),
+    path("console/", include("deskpact.web.urls_console")),
+    path("portal/", include("deskpact.web.urls_portal")),
 ]

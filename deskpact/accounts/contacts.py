@@ -1,0 +1,61 @@
+"""Customer contacts who reach the desk without an account (web form, email: SPEC §2).
+
+An unknown sender becomes a `user`, joined to the organization that owns their email
+domain, with no password until they choose one through the link the desk sends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+
+from deskpact.accounts.models import OrganizationDomain, User
+from deskpact.core import audit
+from deskpact.core.text import clean_text
+
+
+@dataclass(frozen=True)
+class Contact:
+    user: User
+    created: bool
+
+
+def organization_for_email(email: str) -> OrganizationDomain | None:
+    domain = email.rsplit("@", 1)[-1].lower()
+    return OrganizationDomain.objects.select_related("organization").filter(domain=domain).first()
+
+
+@transaction.atomic
+def find_or_create_contact(email: str, *, name: str = "", source: str) -> Contact:
+    """The person behind `email`, created as a customer contact when unknown."""
+    address = clean_text(email, field="email", max_length=254).lower()
+    try:
+        validate_email(address)
+    except ValidationError:
+        raise ValidationError({"email": f"{email!r} is not a valid email address."}) from None
+    existing = User.objects.filter(email__iexact=address).first()
+    if existing is not None:
+        return Contact(existing, created=False)
+    claimed = organization_for_email(address)
+    user = User(
+        email=address,
+        name=clean_text(name, field="name", max_length=150, required=False),
+        role=User.Role.USER,
+        organization=claimed.organization if claimed else None,
+    )
+    user.set_unusable_password()
+    try:
+        with transaction.atomic():  # two first messages from one sender at once: one user
+            user.save()
+    except IntegrityError:
+        return Contact(User.objects.get(email__iexact=address), created=False)
+    audit.record(
+        "user.auto_created",
+        user,
+        actor=None,
+        after={"email": address, "organization": user.organization_id, "source": source},
+    )
+    return Contact(user, created=True)
