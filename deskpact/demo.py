@@ -10,6 +10,8 @@ from django.db import transaction
 
 from deskpact.accounts import services
 from deskpact.accounts.models import Organization, User
+from deskpact.tickets import services as tickets
+from deskpact.tickets.models import Queue, Ticket
 
 DEMO_PASSWORD = "harbour-lantern-42"
 
@@ -83,4 +85,66 @@ def load_demo() -> int:
             by=None,
         )
         added += 1
+    added += _load_queues()
+    if not Ticket.objects.exists():
+        added += _load_tickets()
     return added
+
+
+DEMO_QUEUES = [
+    {
+        "name": "Support",
+        "slug": "support",
+        "email_address": "support@deskpact.example",
+        "is_default": True,
+    },
+    {"name": "Billing", "slug": "billing", "email_address": "billing@deskpact.example"},
+]
+
+
+def _load_queues() -> int:
+    added = 0
+    for spec in DEMO_QUEUES:
+        _, created = Queue.objects.get_or_create(slug=spec["slug"], defaults=spec)
+        added += created
+    return added
+
+
+def _load_tickets() -> int:
+    """A few tickets in different states, so every queue and page has something to show."""
+    people = {u.email: u for u in User.objects.all()}
+    agent, alice = people["agent@deskpact.example"], people["alice@acme.example"]
+    bob = people["bob@globex.example"]
+    billing = Queue.objects.get(slug="billing")
+    first = tickets.open_ticket(
+        requester=alice,
+        submitter=alice,
+        channel="web",
+        subject="Export to CSV fails",
+        body="Exporting the March report stops at 80% with an error.",
+    )
+    tickets.assign_ticket(first, owner=agent, by=agent)
+    tickets.post_reply(first, author=agent, body="Thanks Alice, which browser do you use?")
+    tickets.post_note(first, author=agent, body="Probably the known timeout in the exporter.")
+    tickets.change_status(first, to="pending", by=agent)
+    tickets.open_ticket(
+        requester=bob,
+        submitter=bob,
+        channel="email",
+        subject="Invoice address is wrong",
+        body="Please change our invoice address to 1 Main Street.",
+        queue=billing,
+    )
+    called = tickets.open_ticket(
+        requester=alice,
+        submitter=agent,
+        channel="phone",
+        subject="Cannot sign in",
+        body="Alice called: password reset mail does not arrive.",
+        owner=agent,
+        priority=Ticket.Priority.HIGH,
+    )
+    tickets.post_reply(called, author=agent, body="The reset mail was in spam; all good now.")
+    tickets.set_cause(called, cause=Ticket.Cause.CONFIGURATION, by=agent)
+    tickets.change_status(called, to="resolved", by=agent)
+    return Ticket.objects.count()

@@ -11,13 +11,17 @@ from django.test import Client
 from deskpact.accounts.models import Organization, OrganizationDomain, User
 from deskpact.core.models import AuditEntry
 from deskpact.demo import DEMO_PASSWORD
+from deskpact.tickets.models import Message, Queue, Ticket
 
 
-def _counts() -> tuple[int, int, int, int]:
+def _counts() -> tuple[int, ...]:
     return (
         Organization.objects.count(),
         OrganizationDomain.objects.count(),
         User.objects.count(),
+        Queue.objects.count(),
+        Ticket.objects.count(),
+        Message.objects.count(),
         AuditEntry.objects.count(),
     )
 
@@ -27,7 +31,7 @@ def test_demo_twice_changes_nothing() -> None:
     out = StringIO()
     call_command("demo", stdout=out)
     first = _counts()
-    assert first[:3] == (2, 2, 4)
+    assert first[:6] == (2, 2, 4, 2, 3, 3)
     call_command("demo", stdout=out)
     assert _counts() == first
     assert "already loaded" in out.getvalue()
