@@ -4,15 +4,22 @@ from rest_framework.routers import DefaultRouter
 
 from deskpact.api.views.auth import TokenView
 from deskpact.api.views.organizations import OrganizationViewSet
+from deskpact.api.views.tickets import AttachmentDownloadView, TicketViewSet
 from deskpact.api.views.users import UserViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("organizations", OrganizationViewSet, basename="organization")
 router.register("users", UserViewSet, basename="user")
+router.register("tickets", TicketViewSet, basename="ticket")
 
 urlpatterns = [
     path("v1/auth/token/", TokenView.as_view(), name="api-token"),
+    path(
+        "v1/attachments/<int:attachment_id>/",
+        AttachmentDownloadView.as_view(),
+        name="api-attachment",
+    ),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

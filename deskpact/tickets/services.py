@@ -386,3 +386,32 @@ def bulk_close(tickets: Sequence[Ticket], *, by: User) -> int:
     for ticket in tickets:
         change_status(ticket, to=Ticket.Status.CLOSED, by=by, at=at)
     return len(tickets)
+
+
+_UNSET = object()
+
+
+@transaction.atomic
+def update_ticket(
+    ticket: Ticket,
+    *,
+    by: User,
+    status: str | None = None,
+    priority: str | None = None,
+    cause: str | None = None,
+    owner: User | object | None = _UNSET,
+    at: datetime | None = None,
+) -> Ticket:
+    """Apply several property changes at once (API PATCH): all of them or none."""
+    at = at or timezone.now()
+    if not by.is_agent:
+        raise NotAllowed("Only agents change a ticket.")
+    if owner is not _UNSET:
+        assign_ticket(ticket, owner=owner, by=by, at=at)  # type: ignore[arg-type]
+    if priority is not None:
+        set_priority(ticket, priority=priority, by=by, at=at)
+    if cause is not None:
+        set_cause(ticket, cause=cause, by=by, at=at)
+    if status is not None:
+        change_status(ticket, to=status, by=by, at=at)
+    return ticket
