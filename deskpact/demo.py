@@ -91,7 +91,7 @@ def load_demo() -> int:
     return added
 
 
-DEMO_QUEUES = [
+DEMO_QUEUES: list[dict[str, Any]] = [
     {
         "name": "Support",
         "slug": "support",

@@ -252,6 +252,8 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 # --- API ---------------------------------------------------------------------
 
 REST_FRAMEWORK = {
+    # Proxies in front: without this a forged X-Forwarded-For would dodge rate limits.
+    "NUM_PROXIES": int(os.environ.get("DESKPACT_PROXY_COUNT", "0")),
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "deskpact.accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
+from rest_framework.fields import get_error_detail
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
@@ -73,6 +75,15 @@ def _validation_problem(detail: Any) -> dict[str, Any]:
     return problem(400, "validation_error", f"{where}{first[0]['message']}", errors=errors)
 
 
+def _django_detail(exc: DjangoValidationError) -> dict[str, Any]:
+    """A model or service ValidationError as DRF detail, keeping each message's code."""
+    detail = get_error_detail(exc)
+    if not isinstance(detail, dict):
+        return {"non_field_errors": detail}
+    # Django says __all__ where DRF (and so every other API error) says non_field_errors.
+    return {("non_field_errors" if k == NON_FIELD_ERRORS else k): v for k, v in detail.items()}
+
+
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's exception handler, answering in problem+json with stable codes."""
     if isinstance(exc, DomainError):
@@ -81,10 +92,9 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
             body["errors"] = {exc.field: [{"message": exc.message, "code": exc.code}]}
         return Response(body, status=exc.status, content_type=CONTENT_TYPE)
     if isinstance(exc, DjangoValidationError):
-        detail = (
-            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        return Response(
+            _validation_problem(_django_detail(exc)), status=400, content_type=CONTENT_TYPE
         )
-        return Response(_validation_problem(detail), status=400, content_type=CONTENT_TYPE)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from deskpact.accounts.models import Organization, User
@@ -38,6 +40,21 @@ class UserIn(serializers.Serializer):
         style={"input_type": "password"},
         help_text="A temporary password the person must change at first login.",
     )
+
+
+class UserChangeIn(UserIn):
+    """What an admin may change about a person; passwords go through the reset flow."""
+
+    password = None  # type: ignore[assignment]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # Refused, not ignored: a 200 that left the password as it was would mislead.
+        if "password" in self.initial_data:
+            raise serializers.ValidationError(
+                {"password": "Passwords change through the password reset, not here."},
+                code="read_only",
+            )
+        return attrs
 
 
 class TokenIn(serializers.Serializer):

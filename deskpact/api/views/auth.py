@@ -1,12 +1,12 @@
 from __future__ import annotations
 
+from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from deskpact.accounts import services
@@ -15,12 +15,13 @@ from deskpact.accounts.errors import AccountLocked, InvalidCredentials
 from deskpact.accounts.models import ApiToken
 from deskpact.api.permissions import PasswordCurrent
 from deskpact.api.serializers.users import TokenIn, TokenOut, UserOut
+from deskpact.api.throttling import ScopedSettingsRateThrottle
 
 
 class TokenView(APIView):
     """Trade an email and password for an API token; DELETE revokes the token in use."""
 
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ScopedSettingsRateThrottle]
     throttle_scope = "token"
 
     def get_permissions(self):
@@ -53,9 +54,15 @@ class TokenView(APIView):
             password=payload.validated_data["password"],
         )
         if getattr(http_request, "axes_locked_out", False):
+            # Answered here in problem+json; left set, AxesMiddleware would swap in the
+            # web's HTML lockout page (429) on the way out.
+            http_request.axes_locked_out = False  # type: ignore[attr-defined]
             raise AccountLocked("Too many failed sign-ins: this account is locked for a while.")
         if user is None:
             raise InvalidCredentials("Email or password is wrong.", field="password")
+        # No login() here, so no user_logged_in signal: tell django-axes of the success
+        # ourselves, or earlier failures keep counting towards a lockout.
+        AxesProxyHandler.user_logged_in(type(self), http_request, user)
         if user.must_change_password_now():
             raise PasswordExpired()
         token, key = services.issue_api_token(user, name=payload.validated_data.get("name", ""))

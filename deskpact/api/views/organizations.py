@@ -27,6 +27,8 @@ class OrganizationFilter(django_filters.FilterSet):
 @extend_schema_view(
     list=extend_schema(summary="Organizations you may see"),
     retrieve=extend_schema(summary="One organization"),
+    # PATCH runs `update`; without this the schema shows no request body for it.
+    partial_update=extend_schema(request=OrganizationIn, responses={200: OrganizationOut}),
     destroy=extend_schema(summary="Delete an organization without people (admins)"),
 )
 class OrganizationViewSet(viewsets.ModelViewSet):

@@ -60,6 +60,9 @@ class TicketFilter(django_filters.FilterSet):
         method="filter_owner", help_text="A user id, `me`, or `none` for unassigned."
     )
     queue = django_filters.CharFilter(field_name="queue__slug")
+    # Plain numbers, not "must exist" choices: an unknown id and someone else's answer alike.
+    organization = django_filters.NumberFilter(field_name="organization_id")
+    requester = django_filters.NumberFilter(field_name="requester_id")
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -13,12 +14,19 @@ from deskpact.accounts.models import User
 from deskpact.accounts.requests import signed_in
 from deskpact.accounts.selectors import users_visible_to
 from deskpact.api.permissions import AdminWritesOthersRead, PasswordCurrent
-from deskpact.api.serializers.users import UserIn, UserOut
+from deskpact.api.serializers.users import UserChangeIn, UserIn, UserOut
+
+
+class IdFilter(django_filters.Filter):
+    field_class = forms.IntegerField
 
 
 class UserFilter(django_filters.FilterSet):
     email = django_filters.CharFilter(lookup_expr="iexact")
     name = django_filters.CharFilter(lookup_expr="icontains")
+    # A plain id, not a choice of every organization: "not a valid choice" for an unknown
+    # id but an empty page for a hidden one would tell a customer which ids exist.
+    organization = IdFilter(field_name="organization_id")
 
     class Meta:
         model = User
@@ -28,6 +36,8 @@ class UserFilter(django_filters.FilterSet):
 @extend_schema_view(
     list=extend_schema(summary="People you may see"),
     retrieve=extend_schema(summary="One person"),
+    # PATCH runs `update`; without this the schema shows no request body for it.
+    partial_update=extend_schema(request=UserChangeIn, responses={200: UserOut}),
 )
 class UserViewSet(
     mixins.ListModelMixin,
@@ -66,12 +76,10 @@ class UserViewSet(
         )
         return Response(UserOut(user).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=UserIn, responses={200: UserOut})
+    @extend_schema(request=UserChangeIn, responses={200: UserOut})
     def update(self, request: Request, *args: object, **kwargs: object) -> Response:
         user = self.get_object()
-        payload = UserIn(data=request.data, partial=bool(kwargs.get("partial", False)))
+        payload = UserChangeIn(data=request.data, partial=bool(kwargs.get("partial", False)))
         payload.is_valid(raise_exception=True)
-        data = dict(payload.validated_data)
-        data.pop("password", None)  # passwords change through the reset flow, not here
-        services.update_user(user, by=signed_in(request), **data)
+        services.update_user(user, by=signed_in(request), **payload.validated_data)
         return Response(UserOut(user).data)

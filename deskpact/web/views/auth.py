@@ -71,4 +71,9 @@ def locked_out(request: HttpRequest, response: Any = None, credentials: Any = No
     from django.conf import settings
 
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    if request.path.startswith("/api/"):
+        from deskpact.api.problems import problem_response
+
+        detail = f"Too many failed sign-ins: this account is locked for {minutes} minutes."
+        return problem_response(request, 403, "account_locked", detail)
     return render(request, "registration/locked_out.html", {"minutes": minutes}, status=429)
