@@ -205,3 +205,59 @@ def test_bulk_assign_to_a_customer_changes_nothing(
         services.bulk_assign([ticket], owner=customer, by=agent)
     ticket.refresh_from_db()
     assert ticket.owner is None
+
+
+def test_resolution_mail_carries_a_rating_link(
+    ticket: Ticket, agent: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.change_status(ticket, to="resolved", by=agent)
+    [resolved] = mail.outbox
+    assert resolved.subject == f"Resolved: [{ticket.key}] Printer on fire"
+    assert f"/portal/tickets/{ticket.key}/#rate" in resolved.body
+    assert resolved.extra_headers["Auto-Submitted"] == "auto-replied"
+    html, mimetype = resolved.alternatives[0]
+    assert mimetype == "text/html" and "#rate" in str(html)
+
+
+def test_assignment_tells_the_new_owner_but_not_oneself(
+    ticket: Ticket, agent: User, admin_user: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.assign_ticket(ticket, owner=agent, by=agent)  # took it: no mail to oneself
+        services.assign_ticket(ticket, owner=admin_user, by=agent)
+    [assigned] = mail.outbox
+    assert assigned.to == [admin_user.email]
+    assert f"/console/tickets/{ticket.key}/" in assigned.body
+
+
+def test_customer_reply_tells_the_owner(
+    ticket: Ticket, agent: User, customer: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    services.assign_ticket(ticket, owner=agent, by=agent)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.post_reply(ticket, author=customer, body="More details: it is model X200.")
+    [note] = mail.outbox
+    assert note.to == [agent.email] and "X200" in note.body
+
+
+def test_a_new_contact_is_invited_to_choose_a_password(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from deskpact.accounts.contacts import find_or_create_contact
+
+    with django_capture_on_commit_callbacks(execute=True):
+        contact = find_or_create_contact("New.Person@Acme.example", name="New", source="test")
+        services.open_ticket(
+            requester=contact.user,
+            submitter=contact.user,
+            subject="Hi",
+            body="Help",
+            channel="web",
+        )
+    assert contact.created and contact.user.email == "new.person@acme.example"
+    [ack] = mail.outbox
+    assert "/password-reset/" in ack.body
