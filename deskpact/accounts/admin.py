@@ -6,11 +6,12 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.contrib.auth.forms import AdminPasswordChangeForm, ReadOnlyPasswordHashField
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from deskpact.accounts import services
 from deskpact.accounts.models import Organization, User, UserSession
@@ -56,7 +57,7 @@ class OrganizationAdmin(admin.ModelAdmin):
         return ", ".join(obj.domain_names)
 
     def save_model(self, request: HttpRequest, obj: Organization, form: Any, change: bool) -> None:
-        services.save_organization(obj, by=request.user, domains=form.cleaned_data["domains"])  # type: ignore[arg-type]
+        services.save_organization(obj, by=signed_in(request), domains=form.cleaned_data["domains"])
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # An organization with people is kept: tickets and contracts will hang off it.
@@ -95,6 +96,9 @@ class UserAddForm(forms.ModelForm):
 
 
 class UserChangeForm(forms.ModelForm):
+    # Shown, never edited: a text box would let a save store any text as the hash.
+    password = ReadOnlyPasswordHashField(label="Password")
+
     class Meta:
         model = User
         fields = (
@@ -152,6 +156,21 @@ class UserAdmin(BaseUserAdmin):
             return
         password = form.cleaned_data.get("password") or None
         services.add_user(obj, by=actor, password=password, must_change_password=bool(password))
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        """Django's set-password page, then the desk's rules: other sessions and tokens end."""
+        user = self.get_object(request, unquote(id))
+        old_hash = None if user is None else user.password
+        response = super().user_change_password(request, id, form_url)
+        if user is not None and request.method == "POST":
+            user.refresh_from_db(fields=["password"])
+            if user.password != old_hash:
+                admin_user = signed_in(request)
+                keep = request.session.session_key if user.pk == admin_user.pk else None
+                services.password_changed(user, keep_session_key=keep, by=admin_user)
+        return response
 
     @admin.action(description="End all sessions and API tokens")
     def end_all_sessions(self, request: HttpRequest, queryset: QuerySet[User]) -> None:

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
+from deskpact.accounts.domains import InvalidDomain, normalize_domain
 from deskpact.accounts.models import OrganizationDomain, User
 from deskpact.core import audit
 from deskpact.core.text import clean_text
@@ -24,7 +25,11 @@ class Contact:
 
 
 def organization_for_email(email: str) -> OrganizationDomain | None:
-    domain = email.rsplit("@", 1)[-1].lower()
+    """The claim on the domain of `email`, compared in the form domains are stored in."""
+    try:
+        domain = normalize_domain(email.rsplit("@", 1)[-1])  # bücher.example: xn--bcher-kva…
+    except InvalidDomain:
+        return None
     return OrganizationDomain.objects.select_related("organization").filter(domain=domain).first()
 
 

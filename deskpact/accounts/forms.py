@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.template import loader
 
+from deskpact.accounts.models import User
 from deskpact.accounts.tasks import send_account_email
 from deskpact.core.tasks import enqueue
 
@@ -26,6 +29,17 @@ class EmailLoginForm(AuthenticationForm):
 class QueuedPasswordResetForm(PasswordResetForm):
     """Render the reset mail here, send it in the background after the request."""
 
+    def get_users(self, email: str) -> Iterator[User]:
+        """Active people with this email, including those who never chose a password.
+
+        Django skips accounts without a usable password; here that is every contact and
+        every person added without one, who are told to set theirs through this page.
+        """
+        people = User.objects.filter(email__iexact=email, is_active=True)
+        # Compare again in Python as Django does: a database's case folding can match an
+        # attacker's look-alike address (CVE-2019-19844).
+        return (person for person in people if _same_address(email, person.email))
+
     def send_mail(
         self,
         subject_template_name: str,
@@ -38,3 +52,10 @@ class QueuedPasswordResetForm(PasswordResetForm):
         subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
         body = loader.render_to_string(email_template_name, context)
         enqueue(send_account_email, subject=subject, body=body, to=to_email)
+
+
+def _same_address(typed: str, stored: str) -> bool:
+    return (
+        unicodedata.normalize("NFKC", typed).casefold()
+        == unicodedata.normalize("NFKC", stored).casefold()
+    )

@@ -158,6 +158,23 @@ class User(AbstractBaseUser, PermissionsMixin):
         self.password_changed_at = timezone.now()
         self.must_change_password = False
 
+    # Django re-hashes a password with a newer hasher while checking it, through
+    # set_password. That is no password change: the age and the flag stay, or an expired
+    # password would pass as new for the rest of the request (the API issues a token).
+    def check_password(self, raw_password: str | None) -> bool:
+        changed_at, flagged = self.password_changed_at, self.must_change_password
+        try:
+            return super().check_password(raw_password)
+        finally:
+            self.password_changed_at, self.must_change_password = changed_at, flagged
+
+    async def acheck_password(self, raw_password: str | None) -> bool:
+        changed_at, flagged = self.password_changed_at, self.must_change_password
+        try:
+            return await super().acheck_password(raw_password)
+        finally:
+            self.password_changed_at, self.must_change_password = changed_at, flagged
+
     # Roles ---------------------------------------------------------------
     @property
     def is_staff(self) -> bool:  # the Django admin asks this

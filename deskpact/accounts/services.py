@@ -15,7 +15,15 @@ from deskpact.accounts.models import ApiToken, Organization, OrganizationDomain,
 from deskpact.core import audit
 
 ORGANIZATION_FIELDS = ("name", "currency", "time_zone", "tax_rate", "shares_tickets")
-USER_FIELDS = ("email", "name", "role", "organization", "trained_until", "is_active")
+USER_FIELDS = (
+    "email",
+    "name",
+    "role",
+    "organization",
+    "trained_until",
+    "is_active",
+    "must_change_password",
+)
 
 
 # Organizations ------------------------------------------------------------------
@@ -61,7 +69,7 @@ def save_organization(
     try:
         with transaction.atomic():  # a savepoint: a lost race must not poison the outer work
             organization.save()
-            if new_domains != old_domains:
+            if set(new_domains) != set(old_domains):
                 organization.domains.exclude(domain__in=new_domains).delete()
                 for domain in new_domains:
                     OrganizationDomain.objects.get_or_create(
@@ -72,7 +80,9 @@ def save_organization(
         raise ValidationError(
             {"domains": "A domain or the name was just claimed by another organization."}
         ) from None
-    after = {**audit.snapshot(organization, ORGANIZATION_FIELDS), "domains": new_domains}
+    # Audit what was stored, read back: 19 and 19.000 are one tax rate, domains sorted.
+    saved = Organization.objects.prefetch_related("domains").get(pk=organization.pk)
+    after = {**audit.snapshot(saved, ORGANIZATION_FIELDS), "domains": saved.domain_names}
     if creating:
         audit.record("organization.created", organization, actor=by, after=after)
     else:
@@ -168,28 +178,41 @@ def deactivate_user(user: User, *, by: User | None) -> User:
 def end_sessions(
     user: User, *, reason: str, by: User | None, keep_session_key: str | None = None
 ) -> int:
-    """End every web session and API token of `user` except the session being kept."""
+    """End every web session and API token of `user` except the session being kept.
+
+    Returns how many live sessions and tokens ended; rows of sessions that had already
+    expired or been renewed are cleared without being counted.
+    """
     rows = UserSession.objects.filter(user=user)
     if keep_session_key:
         rows = rows.exclude(session_key=keep_session_key)
     keys = list(rows.values_list("session_key", flat=True))
-    Session.objects.filter(session_key__in=keys).delete()
+    ended, _ = Session.objects.filter(session_key__in=keys).delete()
     rows.delete()
     revoked, _ = ApiToken.objects.filter(user=user).delete()
-    if keys or revoked:
+    if ended or revoked:
         audit.record(
             "user.sessions_ended",
             user,
             actor=by,
-            after={"reason": reason, "sessions": len(keys), "tokens": revoked},
+            after={"reason": reason, "sessions": ended, "tokens": revoked},
         )
-    return len(keys) + revoked
+    return ended + revoked
 
 
-def password_changed(user: User, *, keep_session_key: str | None) -> None:
-    """After a password change: every other session and every API token ends."""
-    end_sessions(user, reason="password_changed", by=user, keep_session_key=keep_session_key)
-    audit.record("user.password_changed", user, actor=user)
+@transaction.atomic
+def password_changed(user: User, *, keep_session_key: str | None, by: User | None = None) -> None:
+    """After a password change: every other session and every API token ends.
+
+    `by` is who changed it (an admin for someone else); the person themself by default.
+    """
+    actor = user if by is None else by
+    end_sessions(user, reason="password_changed", by=actor, keep_session_key=keep_session_key)
+    if keep_session_key:
+        # Django renews the key of the session that changed the password; keep tracking it
+        # even when the session engine did not carry the row over (deskpact.accounts.sessions).
+        UserSession.objects.get_or_create(session_key=keep_session_key, defaults={"user": user})
+    audit.record("user.password_changed", user, actor=actor)
 
 
 # API tokens -------------------------------------------------------------------------

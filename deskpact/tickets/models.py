@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import timezone
 
@@ -231,3 +232,54 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.ticket_id}"
+
+
+# --- Search document ------------------------------------------------------------------
+# Written only by database triggers (migration 0002_ticket_search), read only by
+# deskpact.tickets.search. Nothing else should query or write it.
+
+
+class _NoRows(models.Manager["TicketSearch"]):
+    """Search documents are derived data: dumpdata skips them (loaddata's inserts fire the
+    triggers that rebuild them), and reading them as rows would fail on SQLite."""
+
+    def get_queryset(self) -> models.QuerySet[TicketSearch]:
+        return super().get_queryset().none()
+
+
+class TicketSearch(models.Model):
+    """One ticket's full-text search document, kept current by database triggers.
+
+    Django does not manage the table: 0002_ticket_search creates it for the database in use.
+    On PostgreSQL it is a plain table with two GIN-indexed tsvector columns; on SQLite an
+    FTS5 virtual table whose rowid is the ticket id (FTS5 cannot name its key, so the key is
+    called `rowid` on both and one model joins either way). No foreign key on PostgreSQL:
+    flushing test databases TRUNCATEs tickets, and a trigger empties this table then.
+    """
+
+    ticket = models.OneToOneField(
+        Ticket,
+        primary_key=True,
+        db_column="rowid",
+        db_constraint=False,
+        # The triggers delete the row with its ticket; the ORM must not try (no table to
+        # collect from on SQLite's columns, and nothing to do on either).
+        on_delete=models.DO_NOTHING,
+        related_name="search_document",
+    )
+    # PostgreSQL only: subject (weight A), body (B) and public replies (C), for everyone ...
+    public_document = SearchVectorField(editable=False)
+    # ... and internal notes (D), for agents only.
+    internal_document = SearchVectorField(editable=False)
+    # SQLite only: FTS5's hidden column, named after the table, that MATCH and bm25() take.
+    fts = models.TextField(db_column="ticket_search", editable=False)
+
+    objects = _NoRows()
+
+    class Meta:
+        managed = False
+        db_table = "ticket_search"
+        base_manager_name = "objects"
+
+    def __str__(self) -> str:
+        return f"search document of {self.ticket_id}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,6 +16,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from deskpact.accounts.contacts import find_or_create_contact
 from deskpact.accounts.models import Organization, User
 from deskpact.core.text import clean_text
 from deskpact.licensing.policy import (
@@ -73,13 +75,16 @@ def _store_attachments(message: Message, files: Sequence[UploadedFile]) -> None:
         )
 
 
-def _check_owner(owner: User | None) -> None:
+def _check_owner(owner: User | None, queue: Queue) -> None:
     if owner is None:
         return
     if not owner.is_active or not may_own_tickets(owner.role, current_license_model()):
         raise ValidationError(
             {"owner": f"{owner.email} cannot own tickets under the current license model."}
         )
+    limited_to = set(owner.queues.values_list("pk", flat=True)) if owner.is_agent else set()
+    if limited_to and queue.pk not in limited_to:
+        raise ValidationError({"owner": f"{owner.email} does not work the {queue.name} queue."})
 
 
 @transaction.atomic
@@ -110,10 +115,11 @@ def open_ticket(
         raise ValidationError({"channel": f"Unknown channel {channel!r}."})
     if priority not in Ticket.Priority.values:
         raise ValidationError({"priority": f"Unknown priority {priority!r}."})
-    _check_owner(owner)
+    queue = queue or default_queue()
+    _check_owner(owner, queue)
     _check_attachments(attachments)
     ticket = Ticket.objects.create(
-        queue=queue or default_queue(),
+        queue=queue,
         subject=clean_text(subject, field="subject", max_length=SUBJECT_MAX),
         body=clean_text(body, field="body", max_length=BODY_MAX),
         channel=channel,
@@ -127,6 +133,8 @@ def open_ticket(
         updated_at=at,
     )
     record_event(ticket, "created", by=submitter, at=at, channel=channel)
+    if owner is not None:
+        record_event(ticket, "assigned", by=submitter, at=at, before=None, after=owner.pk)
     if attachments:
         opening = Message.objects.create(
             ticket=ticket, author=submitter, body=ticket.body, channel=channel, created_at=at
@@ -136,6 +144,18 @@ def open_ticket(
     if owner is not None:
         notifications.ticket_assigned(ticket, by=submitter)
     return ticket
+
+
+@transaction.atomic
+def open_ticket_for_contact(
+    email: str, *, name: str = "", source: str, submitter: User | None = None, **fields: Any
+) -> Ticket:
+    """Open a ticket for whoever owns `email`, creating them as a contact when unknown.
+
+    One transaction: a refused ticket leaves no stray contact behind.
+    """
+    contact = find_or_create_contact(email, name=name, source=source).user
+    return open_ticket(requester=contact, submitter=submitter or contact, **fields)
 
 
 def _move(ticket: Ticket, target: str, *, by: User | None, at: datetime) -> None:
@@ -201,7 +221,7 @@ def assign_ticket(
     at = at or timezone.now()
     if not by.is_agent:
         raise NotAllowed("Only agents assign tickets.")
-    _check_owner(owner)
+    _check_owner(owner, ticket.queue)
     _lock(ticket)
     new_id = owner.pk if owner else None
     if ticket.owner_id == new_id:
@@ -374,7 +394,7 @@ def rate_ticket(
 def bulk_assign(tickets: Sequence[Ticket], *, owner: User | None, by: User) -> int:
     """Assign many tickets at once, each through the same door as one."""
     at = timezone.now()
-    for ticket in tickets:
+    for ticket in sorted(tickets, key=lambda t: t.pk):  # locks in one order: no deadlocks
         assign_ticket(ticket, owner=owner, by=by, at=at)
     return len(tickets)
 
@@ -383,7 +403,7 @@ def bulk_assign(tickets: Sequence[Ticket], *, owner: User | None, by: User) -> i
 def bulk_close(tickets: Sequence[Ticket], *, by: User) -> int:
     """Close many tickets; all or none when one of them cannot be closed."""
     at = timezone.now()
-    for ticket in tickets:
+    for ticket in sorted(tickets, key=lambda t: t.pk):  # locks in one order: no deadlocks
         change_status(ticket, to=Ticket.Status.CLOSED, by=by, at=at)
     return len(tickets)
 

@@ -39,4 +39,5 @@ urlpatterns = [
     ),
     path("console/", include("deskpact.web.urls_console")),
     path("portal/", include("deskpact.web.urls_portal")),
+    path("", include("deskpact.web.urls_public")),
 ]

@@ -5,7 +5,7 @@ from typing import Any
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
-from deskpact.accounts.models import User
+from deskpact.accounts.models import Organization, User
 from deskpact.tickets.models import Attachment, Message, Rating, Ticket
 
 
@@ -81,15 +81,17 @@ class TicketOut(serializers.ModelSerializer):
     ]
 )
 class TicketIn(serializers.Serializer):
-    """Customers may send subject, body, priority and queue; other fields are for agents
-    and are ignored when a customer sends them."""
+    """Customers may send subject, body, priority and queue; the other fields are for agents
+    and are not read at all when a customer sends them (pass the caller as context `user`)."""
 
     subject = serializers.CharField(max_length=200, trim_whitespace=True)
     body = serializers.CharField(max_length=100_000)
     priority = serializers.ChoiceField(choices=Ticket.Priority.choices, required=False)
     queue = serializers.SlugField(required=False, help_text="Queue slug; default queue if absent.")
     requester_email = serializers.EmailField(
-        required=False, help_text="Agents: the customer this ticket is for (created if unknown)."
+        required=False,
+        max_length=254,
+        help_text="Agents: the customer this ticket is for (created if unknown).",
     )
     requester_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     channel = serializers.ChoiceField(
@@ -98,20 +100,48 @@ class TicketIn(serializers.Serializer):
         help_text="Agents only (e.g. phone); customers' tickets are `api`.",
     )
     owner = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(is_active=True), required=False, allow_null=True
+        queryset=User.objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+        help_text="Agents only: who works the ticket.",
+    )
+    organization = serializers.PrimaryKeyRelatedField(
+        queryset=Organization.objects.all(),
+        required=False,
+        help_text=(
+            "Agents only: the customer's organization when their email domain does not say;"
+            " by default the requester's."
+        ),
     )
 
-    AGENT_ONLY = ("requester_email", "requester_name", "channel", "owner")
+    AGENT_ONLY = ("requester_email", "requester_name", "channel", "owner", "organization")
 
-    def for_role(self, user: User) -> dict[str, Any]:
-        data = dict(self.validated_data)
-        if not user.is_agent:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        user = self.context.get("user")
+        if user is not None and not user.is_agent:
             for name in self.AGENT_ONLY:
-                data.pop(name, None)
-        return data
+                self.fields.pop(name)
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Take a ticket and start on it",
+            value={"owner": 2, "status": "open", "priority": "high"},
+            request_only=True,
+        ),
+        OpenApiExample(
+            "Resolve with the cause recorded",
+            value={"status": "resolved", "cause": "configuration"},
+            request_only=True,
+        ),
+        OpenApiExample("Back to unassigned", value={"owner": None}, request_only=True),
+    ]
+)
 class TicketPatch(serializers.Serializer):
+    """Every field is optional; the changes are applied all together or not at all."""
+
     status = serializers.ChoiceField(choices=Ticket.Status.choices, required=False)
     priority = serializers.ChoiceField(choices=Ticket.Priority.choices, required=False)
     cause = serializers.ChoiceField(choices=Ticket.Cause.choices, required=False, allow_blank=True)
@@ -142,6 +172,20 @@ class MessageOut(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "A public reply",
+            value={"body": "Could you send the export log?"},
+            request_only=True,
+        ),
+        OpenApiExample(
+            "An internal note (agents)",
+            value={"body": "Same bug as DP-1017; waiting for the fix.", "is_internal": True},
+            request_only=True,
+        ),
+    ]
+)
 class MessageIn(serializers.Serializer):
     body = serializers.CharField(max_length=100_000)
     is_internal = serializers.BooleanField(
@@ -170,6 +214,15 @@ class RatingOut(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "A happy customer",
+            value={"score": 5, "comment": "Fixed within the hour, thank you."},
+            request_only=True,
+        )
+    ]
+)
 class RatingIn(serializers.Serializer):
     score = serializers.IntegerField(min_value=1, max_value=5)
     comment = serializers.CharField(max_length=5000, required=False, allow_blank=True)

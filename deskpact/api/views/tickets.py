@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import django_filters
-from django.core.exceptions import ValidationError
+from django import forms
+from django.core.exceptions import (
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+    ValidationError,
+)
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import FileResponse
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import filters, mixins, status, viewsets
+from rest_framework import exceptions, filters, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import BasePagination, CursorPagination, PageNumberPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.pagination import (
+    BasePagination,
+    Cursor,
+    CursorPagination,
+    PageNumberPagination,
+)
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -32,8 +46,25 @@ from deskpact.api.serializers.tickets import (
     TicketPatch,
 )
 from deskpact.tickets import selectors, services
+from deskpact.tickets.errors import NotAllowed
 from deskpact.tickets.models import Queue, Ticket
 from deskpact.tickets.search import search_tickets
+
+# The largest id a database row can have: larger ones are refused before any SQL, where
+# SQLite would overflow (a foreign-key lookup is not range-checked as a primary key is).
+MAX_ID = 2**63 - 1
+ORDERING_FIELDS = ("created_at", "updated_at")
+KEY = OpenApiParameter(
+    "key",
+    str,
+    OpenApiParameter.PATH,
+    description="The ticket's key (`DP-1042`) or number.",
+    pattern=r"^(?:[Dd][Pp]-)?[0-9]+$",
+)
+
+
+def _searching(request: Request | None) -> bool:
+    return bool(request is not None and request.query_params.get("q", "").strip())
 
 
 class TicketCursor(CursorPagination):
@@ -42,6 +73,25 @@ class TicketCursor(CursorPagination):
     page_size = 25
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def decode_cursor(self, request: Request) -> Cursor | None:
+        # DRF answers a bad cursor with 404; it is a bad parameter, and a crafted position
+        # must not reach SQL as anything but a datetime (every allowed ordering is one).
+        refused = exceptions.ValidationError(
+            {"cursor": ["Not a cursor of this list; follow the `next` link you were given."]}
+        )
+        try:
+            cursor = super().decode_cursor(request)
+        except exceptions.NotFound:
+            raise refused from None
+        if cursor is not None and cursor.position is not None:
+            try:
+                parsed = parse_datetime(str(cursor.position))
+            except ValueError:
+                parsed = None
+            if parsed is None:
+                raise refused
+        return cursor
 
 
 class SearchPages(PageNumberPagination):
@@ -52,45 +102,142 @@ class SearchPages(PageNumberPagination):
     max_page_size = 100
 
 
+class TicketPages(BasePagination):
+    """Cursor pages, newest first; with `q`, ranked search results by page number."""
+
+    def __init__(self) -> None:
+        self.cursor = TicketCursor()
+        self.pages = SearchPages()
+        self.active: BasePagination = self.cursor
+
+    def paginate_queryset(
+        self, queryset: QuerySet[Any] | Sequence[Any], request: Request, view: Any = None
+    ) -> list[Any] | None:
+        self.active = self.pages if _searching(request) else self.cursor
+        return self.active.paginate_queryset(queryset, request, view)
+
+    def get_paginated_response(self, data: Any) -> Response:
+        return self.active.get_paginated_response(data)
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        described = self.cursor.get_paginated_response_schema(schema)
+        described["properties"]["count"] = {
+            "type": "integer",
+            "description": "With `q` only: how many tickets match.",
+        }
+        return described
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        return [
+            *self.cursor.get_schema_operation_parameters(view),
+            {
+                "name": self.pages.page_query_param,
+                "required": False,
+                "in": "query",
+                "description": "With `q` only: the page of ranked results (`next` links to it).",
+                "schema": {"type": "integer", "minimum": 1},
+            },
+        ]
+
+
+class IdField(forms.IntegerField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+class IdFilter(django_filters.Filter):
+    # A plain id, not a choice of existing rows: "not a valid choice" for an unknown id but
+    # an empty page for a hidden one would tell a customer which ids exist.
+    field_class = IdField
+
+
+class OwnerField(forms.CharField):
+    def clean(self, value: Any) -> str | int | None:
+        text = super().clean(value)
+        if text in ("", None):
+            return None
+        if text in ("me", "none"):
+            return str(text)
+        # isdigit() alone takes "²" and "٣": only ASCII digits are an id.
+        if text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID:
+            return int(text)
+        raise ValidationError("Use a user id, `me` or `none`.", code="invalid")
+
+
+class OwnerFilter(django_filters.Filter):
+    field_class = OwnerField
+
+
 class TicketFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Ticket.Status.choices)
     priority = django_filters.MultipleChoiceFilter(choices=Ticket.Priority.choices)
     channel = django_filters.MultipleChoiceFilter(choices=Ticket.Channel.choices)
-    owner = django_filters.CharFilter(
+    owner = OwnerFilter(
         method="filter_owner", help_text="A user id, `me`, or `none` for unassigned."
     )
-    queue = django_filters.CharFilter(field_name="queue__slug")
-    # Plain numbers, not "must exist" choices: an unknown id and someone else's answer alike.
-    organization = django_filters.NumberFilter(field_name="organization_id")
-    requester = django_filters.NumberFilter(field_name="requester_id")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    queue = django_filters.CharFilter(field_name="queue__slug", help_text="A queue's slug.")
+    organization = IdFilter(field_name="organization_id", help_text="An organization id.")
+    requester = IdFilter(field_name="requester_id", help_text="The requester's user id.")
+    created_after = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="gte", help_text="ISO 8601; inclusive."
+    )
+    created_before = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="lt", help_text="ISO 8601; exclusive."
+    )
 
     class Meta:
         model = Ticket
         fields = ("status", "priority", "channel", "owner", "organization", "requester", "queue")
 
-    def filter_owner(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
+    def filter_owner(
+        self, queryset: QuerySet[Ticket], name: str, value: str | int
+    ) -> QuerySet[Ticket]:
         if value == "none":
             return queryset.filter(owner__isnull=True)
         if value == "me":
             return queryset.filter(owner=self.request.user)
-        if value.isdigit():
-            return queryset.filter(owner_id=int(value))
-        raise ValidationError({"owner": "Use a user id, `me` or `none`."})
+        return queryset.filter(owner_id=int(value))
+
+
+class StrictOrdering(filters.OrderingFilter):
+    """An allowlist that refuses, rather than silently drops, any other field, and breaks
+    ties by id so that cursor pages neither repeat nor skip tickets created together."""
+
+    def get_ordering(self, request: Request, queryset: QuerySet[Any], view: Any) -> Any:
+        text = request.query_params.get(self.ordering_param)
+        if not text:
+            return self.get_default_ordering(view)
+        allowed = {f"{sign}{name}" for name in ORDERING_FIELDS for sign in ("", "-")}
+        fields = [part.strip() for part in text.split(",") if part.strip()]
+        refused = [field for field in fields if field not in allowed]
+        if refused or not fields:
+            raise exceptions.ValidationError(
+                {"ordering": [f"Order by one of: {', '.join(sorted(allowed))}."]}
+            )
+        tie = "-id" if fields[0].startswith("-") else "id"
+        return [*dict.fromkeys(fields), tie]
 
 
 @extend_schema_view(
     list=extend_schema(
         summary="Tickets you may see",
+        description=(
+            "Newest first, in cursor pages: follow `next`. With `q`, the best matches first"
+            " in numbered pages, unless `ordering` is given."
+        ),
         parameters=[
-            OpenApiParameter("q", str, description="Full-text search, best match first."),
             OpenApiParameter(
-                "ordering", str, enum=["created_at", "-created_at", "updated_at", "-updated_at"]
+                "q", str, description="Full-text search over subject, body and messages."
+            ),
+            OpenApiParameter(
+                "ordering",
+                str,
+                enum=["created_at", "-created_at", "updated_at", "-updated_at"],
+                description="Any other value is refused.",
             ),
         ],
     ),
-    retrieve=extend_schema(summary="One ticket by key (DP-1042) or number"),
+    retrieve=extend_schema(summary="One ticket by key (DP-1042) or number", parameters=[KEY]),
 )
 class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Tickets. Customers see their own (and their organization's when it shares);
@@ -100,32 +247,34 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     serializer_class = TicketOut
     queryset = Ticket.objects.none()  # for the schema; get_queryset scopes
     lookup_field = "key"
-    lookup_value_regex = r"(?i:DP-)?[0-9]+"
+    # No inline flags: the schema publishes this as an ECMAScript pattern.
+    lookup_value_regex = r"(?:[Dd][Pp]-)?[0-9]+"
     filterset_class = TicketFilter
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, filters.OrderingFilter]
-    ordering_fields = ["created_at", "updated_at"]  # an allowlist: nothing else reaches SQL
+    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, StrictOrdering]
+    ordering_fields = list(ORDERING_FIELDS)  # an allowlist: nothing else reaches SQL
     ordering = ["-created_at", "-id"]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    pagination_class = TicketPages
+    parser_classes = [JSONParser]
 
-    @property
-    def paginator(self) -> BasePagination | None:
-        if not hasattr(self, "_paginator"):
-            searching = (
-                bool(self.request.query_params.get("q", "").strip()) if self.request else False
-            )
-            self._paginator = SearchPages() if searching else TicketCursor()
-        return self._paginator
+    def handle_exception(self, exc: Exception) -> Response:
+        # Django raises these while DRF reads the body; unhandled they become an HTML 400.
+        if isinstance(exc, RequestDataTooBig):
+            exc = RequestTooLarge()
+        elif isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
+            exc = exceptions.ParseError(str(exc))
+        return super().handle_exception(exc)
 
     def get_queryset(self) -> QuerySet[Ticket]:
         user = signed_in(self.request)
-        rows = selectors.tickets_visible_to(user).select_related("submitter")
-        q = self.request.query_params.get("q", "").strip()
-        if q and self.action == "list":
-            rows = search_tickets(rows, q[:200], include_internal=user.is_agent)
+        # Password hashes have no business in a ticket list, not even in memory.
+        rows = selectors.tickets_visible_to(user).defer("requester__password", "owner__password")
+        if self.action == "list" and _searching(self.request):
+            q = self.request.query_params["q"]
+            rows = search_tickets(rows, q, include_internal=user.is_agent)
         return rows
 
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        if self.request.query_params.get("q", "").strip():
+        if _searching(self.request) and not self.request.query_params.get("ordering"):
             # Ranked: keep the search order, apply only the filters.
             return django_filters.rest_framework.DjangoFilterBackend().filter_queryset(
                 self.request, queryset, self
@@ -138,55 +287,87 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @extend_schema(request=TicketIn, responses={201: TicketOut}, summary="Open a ticket")
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         user = signed_in(request)
-        payload = TicketIn(data=request.data)
+        # A customer's agent-only fields are not read at all: not applied, and not checked
+        # either, so that an unknown owner or organization id tells them nothing.
+        payload = TicketIn(data=request.data, context={"user": user})
         payload.is_valid(raise_exception=True)
-        data = payload.for_role(user)
-        requester = user
-        if data.get("requester_email"):
-            requester = find_or_create_contact(
-                data["requester_email"], name=data.get("requester_name", ""), source="api"
-            ).user
+        data = payload.validated_data
         queue = None
         if data.get("queue"):
             queue = Queue.objects.filter(slug=data["queue"]).first()
             if queue is None:
                 raise ValidationError({"queue": f"No queue {data['queue']!r}."})
-        ticket = services.open_ticket(
-            requester=requester,
-            submitter=user,
-            subject=data["subject"],
-            body=data["body"],
-            channel=data.get("channel", Ticket.Channel.API),
-            priority=data.get("priority", Ticket.Priority.NORMAL),
-            queue=queue,
-            owner=data.get("owner"),
-        )
+        # The contact and the ticket are one change: a refused ticket leaves no contact.
+        with transaction.atomic():
+            requester = user
+            if data.get("requester_email"):
+                requester = find_or_create_contact(
+                    data["requester_email"], name=data.get("requester_name", ""), source="api"
+                ).user
+                if not requester.is_active:
+                    raise ValidationError({"requester_email": f"{requester.email} is deactivated."})
+            organization = data.get("organization")
+            if organization is not None and requester.organization_id not in (
+                None,
+                organization.pk,
+            ):
+                raise ValidationError(
+                    {"organization": f"{requester.email} belongs to another organization."}
+                )
+            ticket = services.open_ticket(
+                requester=requester,
+                submitter=user,
+                subject=data["subject"],
+                body=data["body"],
+                channel=data.get("channel", Ticket.Channel.API),
+                priority=data.get("priority", Ticket.Priority.NORMAL),
+                queue=queue,
+                organization=organization,
+                owner=data.get("owner"),
+            )
         return Response(TicketOut(ticket).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=TicketPatch,
         responses={200: TicketOut},
-        summary="Change status, priority, cause or owner (agents)",
+        summary="Change status, priority, cause or owner (agents); all or nothing",
+        parameters=[KEY],
     )
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        user = signed_in(request)
         ticket = self.get_object()
+        if not user.is_agent:
+            # Before reading the payload: a customer learns nothing from its ids either.
+            raise NotAllowed("Only agents change a ticket.")
         payload = TicketPatch(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
-        services.update_ticket(ticket, by=signed_in(request), **payload.validated_data)
-        return Response(TicketOut(selectors.get_ticket_for(signed_in(request), ticket.pk)).data)
+        services.update_ticket(ticket, by=user, **payload.validated_data)
+        return Response(TicketOut(selectors.get_ticket_for(user, ticket.pk)).data)
 
     @extend_schema(
         methods=["GET"],
         responses={200: MessageOut(many=True)},
         summary="The conversation (internal notes for agents only)",
+        parameters=[KEY],
     )
     @extend_schema(
         methods=["POST"],
         request={"application/json": MessageIn, "multipart/form-data": MessageIn},
         responses={201: ReplyOut},
         summary="Reply, or add an internal note (agents)",
+        parameters=[KEY],
+        description=(
+            "Attachments go as multipart/form-data, one `attachments` part per file."
+            " A customer's reply to a closed ticket opens a new ticket that follows it."
+        ),
     )
-    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        pagination_class=None,
+        filter_backends=[],
+        parser_classes=[JSONParser, MultiPartParser],
+    )
     def messages(self, request: Request, key: str) -> Response:
         user = signed_in(request)
         ticket = self.get_object()
@@ -195,7 +376,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             return Response(MessageOut(rows, many=True).data)
         payload = MessageIn(data=request.data)
         payload.is_valid(raise_exception=True)
-        files = request.FILES.getlist("attachments") if request.FILES else []
+        files: Sequence[Any] = request.FILES.getlist("attachments") if request.FILES else []
         if payload.validated_data["is_internal"]:
             note = services.post_note(
                 ticket, author=user, body=payload.validated_data["body"], attachments=files
@@ -220,14 +401,16 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         methods=["GET"],
         responses={200: RatingOut(many=True)},
         summary="Ratings of this ticket's resolutions",
+        parameters=[KEY],
     )
     @extend_schema(
         methods=["POST"],
         request=RatingIn,
         responses={201: RatingOut},
         summary="Rate the current resolution (requester, once)",
+        parameters=[KEY],
     )
-    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def rating(self, request: Request, key: str) -> Response:
         user = signed_in(request)
         ticket = self.get_object()
@@ -237,6 +420,15 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         payload.is_valid(raise_exception=True)
         rating = services.rate_ticket(ticket, by=user, **payload.validated_data)
         return Response(RatingOut(rating).data, status=status.HTTP_201_CREATED)
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "request_too_large"
+    default_detail = (
+        "The request is too large. Text fields have limits (a subject 200 characters, a body"
+        " 100,000); files go as multipart/form-data attachments."
+    )
 
 
 class AttachmentDownloadView(APIView):

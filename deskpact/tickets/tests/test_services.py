@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.core.mail import EmailMultiAlternatives
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -217,6 +218,7 @@ def test_resolution_mail_carries_a_rating_link(
     assert resolved.subject == f"Resolved: [{ticket.key}] Printer on fire"
     assert f"/portal/tickets/{ticket.key}/#rate" in resolved.body
     assert resolved.extra_headers["Auto-Submitted"] == "auto-replied"
+    assert isinstance(resolved, EmailMultiAlternatives)
     html, mimetype = resolved.alternatives[0]
     assert mimetype == "text/html" and "#rate" in str(html)
 

@@ -8,7 +8,6 @@ from django.shortcuts import redirect, render
 
 from deskpact.accounts.models import UserSession
 from deskpact.accounts.requests import signed_in
-from deskpact.web.decorators import agent_required
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -16,11 +15,6 @@ def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("login")
     return redirect("console:home" if signed_in(request).is_agent else "portal:home")
-
-
-@agent_required
-def console_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "console/home.html")
 
 
 @login_required

@@ -1,0 +1,28 @@
+"""Database sessions whose tracked row follows the session when Django renews its key.
+
+Django issues a new key on a password change (`update_session_auth_hash`) and in the
+admin's password form; without this the `UserSession` row keeps the dead key and the
+live session can no longer be ended on purpose. Enable with
+SESSION_ENGINE = "deskpact.accounts.sessions".
+"""
+
+from __future__ import annotations
+
+from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+
+from deskpact.accounts.models import UserSession
+
+
+class SessionStore(DatabaseSessionStore):
+    def cycle_key(self) -> None:
+        old_key = self.session_key
+        super().cycle_key()
+        if old_key and old_key != self.session_key:
+            UserSession.objects.filter(session_key=old_key).update(session_key=self.session_key)
+
+    def flush(self) -> None:
+        # A flush (sign-out, or signing in as someone else) ends the session for good.
+        old_key = self.session_key
+        super().flush()
+        if old_key:
+            UserSession.objects.filter(session_key=old_key).delete()
