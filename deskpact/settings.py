@@ -239,6 +239,11 @@ DESKPACT_MAIL_DOMAIN = os.environ.get("DESKPACT_MAIL_DOMAIN") or (
 # --- Tickets -------------------------------------------------------------------
 
 ATTACHMENT_MAX_BYTES = int(os.environ.get("DESKPACT_ATTACHMENT_MAX_MB", "20")) * 1024 * 1024
+# Public web form: tickets per sender address and per client address, per hour.
+DESKPACT_WEB_FORM_PER_ADDRESS_PER_HOUR = int(
+    os.environ.get("DESKPACT_WEB_FORM_PER_ADDRESS_PER_HOUR", "5")
+)
+DESKPACT_WEB_FORM_PER_IP_PER_HOUR = int(os.environ.get("DESKPACT_WEB_FORM_PER_IP_PER_HOUR", "20"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

@@ -410,3 +410,34 @@ def test_a_system_change_is_audited_without_an_actor(customer: User) -> None:
 
     [entry] = audit_rows(customer)
     assert (entry.actor, entry.actor_label) == (None, "system")
+
+
+# Lost races: the check passed, the database refuses ---------------------------------------
+
+
+def test_a_domain_claimed_between_check_and_write_stores_nothing(
+    admin_user: User, acme: Organization, globex: Organization, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As if another request claimed acme.example just after this one checked it.
+    monkeypatch.setattr(services, "check_domains", lambda org, raw: ["acme.example"])
+
+    with pytest.raises(ValidationError) as exc:
+        services.save_organization(globex, by=admin_user, domains="acme.example", name="Globex 2")
+
+    assert refused_fields(exc) == {"domains"}
+    assert Organization.objects.get(pk=globex.pk).name == "Globex"
+    assert Organization.objects.get(pk=globex.pk).domain_names == ["globex.example"]
+    assert not AuditEntry.objects.exists()
+
+
+def test_an_email_taken_between_check_and_write_is_refused_on_the_email_field(
+    admin_user: User, customer: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(User, "full_clean", lambda self, **kwargs: None)
+
+    with pytest.raises(ValidationError) as exc:
+        services.create_user(email="alice@acme.example", by=admin_user)
+
+    assert refused_fields(exc) == {"email"}
+    assert User.objects.filter(email="alice@acme.example").count() == 1
+    assert not AuditEntry.objects.exists()

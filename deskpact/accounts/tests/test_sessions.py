@@ -17,7 +17,6 @@ from deskpact.accounts.authentication import ApiTokenAuthentication
 from deskpact.accounts.models import ApiToken, User, UserSession
 from deskpact.accounts.tests.conftest import NEW_PASSWORD, change_password, sign_in
 from deskpact.core.models import AuditEntry
-from deskpact.testing.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -423,11 +422,6 @@ def test_signing_in_as_someone_else_in_the_same_browser_starts_afresh(
 
     assert UserSession.objects.get(session_key=client.session.session_key).user == other_customer
     assert not UserSession.objects.filter(user=customer).exists()
-
-
-def test_a_new_person_signs_in_with_the_factory_password(password: str) -> None:
-    person = UserFactory.create(email="fresh@example.com")
-    assert sign_in(Client(), person.email, password).status_code == 302
 
 
 # The session engine that carries the tracked row over to a renewed key ----------------------

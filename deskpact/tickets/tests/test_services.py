@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 from django.core import mail
-from django.core.mail import EmailMultiAlternatives
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.mail import EmailMultiAlternatives
 
 from deskpact.accounts.models import User
 from deskpact.mail.models import OutgoingMail

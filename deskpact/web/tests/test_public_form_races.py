@@ -11,7 +11,7 @@ from django.db import connection
 from deskpact.accounts.models import User
 from deskpact.testing.factories import QueueFactory
 from deskpact.tickets.models import Ticket
-from deskpact.tickets.portal_queries import WebFormLimited, submit_web_form
+from deskpact.tickets.web_form import WebFormLimited, submit_web_form
 
 
 @pytest.mark.django_db(transaction=True)

@@ -18,11 +18,6 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def portal_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/home.html", {"organization": signed_in(request).organization})
-
-
-@login_required
 def account(request: HttpRequest) -> HttpResponse:
     sessions = UserSession.objects.filter(user=signed_in(request))
     return render(

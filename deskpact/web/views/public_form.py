@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from deskpact.core.errors import DomainError
 from deskpact.tickets import services
 from deskpact.tickets.models import Queue
-from deskpact.tickets.portal_queries import WebFormLimited, submit_web_form
+from deskpact.tickets.web_form import WebFormLimited, submit_web_form
 from deskpact.web.forms_portal import WebForm, add_service_errors, refuse_oversized_posts
 
 RECEIPT_SALT = "deskpact.web_form.receipt"
