@@ -140,11 +140,6 @@ def test_lockout_username_is_the_case_folded_email(
     assert lockout_username(request, credentials) == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="settings.py leaves AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT at True: "
-    "every attempt during a lock restarts it",
-)
 def test_trying_again_during_the_lock_does_not_extend_it(
     client: Client, customer: User, password: str
 ) -> None:

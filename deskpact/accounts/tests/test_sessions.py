@@ -182,14 +182,6 @@ def test_a_reset_link_works_only_once(
     assert "new_password1" not in again.content.decode()
 
 
-# The admin's and auth's registration/ templates come first in INSTALLED_APPS and shadow
-# the desk's own (web/templates/registration/); settings.py is not this app's to change.
-SHADOWED = pytest.mark.xfail(
-    strict=True, reason="deskpact.web's registration/ templates are shadowed by admin and auth"
-)
-
-
-@SHADOWED
 def test_the_reset_mail_has_the_desks_subject(
     client: Client, customer: User, django_capture_on_commit_callbacks: Capture
 ) -> None:
@@ -198,7 +190,6 @@ def test_the_reset_mail_has_the_desks_subject(
     assert mail.outbox[0].subject == "Reset your Deskpact password"
 
 
-@SHADOWED
 @pytest.mark.parametrize(
     ("url", "text"),
     [
@@ -213,7 +204,6 @@ def test_the_reset_pages_are_the_desks_own(client: Client, url: str, text: str) 
     assert text in response.content.decode()
 
 
-@SHADOWED
 def test_the_password_changed_page_is_the_desks_own(
     customer: User, password: str, signed_in_client: Callable[[User], Client]
 ) -> None:

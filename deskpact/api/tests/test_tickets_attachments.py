@@ -202,3 +202,12 @@ def test_opening_attachments_of_a_ticket_are_downloadable(api_as: ApiAs, custome
 
     assert content(response) == b"%PDF-scan"
     assert Message.objects.get(ticket=ticket).is_internal is False
+
+
+def test_a_file_missing_from_storage_is_not_found_rather_than_a_crash(
+    api_as: ApiAs, customer: User, ticket: Ticket
+) -> None:
+    attachment = reply_with(ticket, customer, "log.txt", b"x")
+    attachment.file.storage.delete(attachment.file.name or "")
+
+    assert_problem(api_as(customer).get(url(attachment)), 404, "not_found")

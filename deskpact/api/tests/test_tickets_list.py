@@ -430,3 +430,12 @@ def test_customer_list_and_search_cost_the_same_for_3_and_30_tickets(
 
     assert list_queries(client) == few
     assert list_queries(client, {"q": "problem"}) == few_search
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "99"])
+def test_a_search_page_that_is_not_there_is_a_problem_naming_page(
+    api_as: ApiAs, agent: User, customer: User, page: str
+) -> None:
+    open_ticket(customer, "Printer jams")
+
+    assert_field_refused(api_as(agent).get(URL, {"q": "printer", "page": page}), "page")

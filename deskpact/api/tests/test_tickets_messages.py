@@ -318,3 +318,47 @@ def test_script_in_a_reply_is_stored_and_returned_verbatim(
     assert response.json()["message"]["body"] == script
     assert Message.objects.get().body == script
     assert api_as(customer).get(url(ticket)).json()[0]["body"] == script
+
+
+def test_a_10_mb_reply_in_a_form_is_a_clean_problem(
+    api_as: ApiAs, customer: User, ticket: Ticket
+) -> None:
+    client = api_as(customer)
+    client.raise_request_exception = False
+    before = state()
+
+    response = client.post(url(ticket), {"body": "b" * 10 * 1024 * 1024}, format="multipart")
+
+    assert_problem(response, 413, "request_too_large")
+    assert state() == before
+
+
+def test_too_many_form_fields_are_a_parse_problem(
+    api_as: ApiAs, customer: User, ticket: Ticket, settings: Any
+) -> None:
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 5
+    client = api_as(customer)
+    client.raise_request_exception = False
+    before = state()
+
+    response = client.post(
+        url(ticket), {"body": "b", **{f"f{n}": "x" for n in range(10)}}, format="multipart"
+    )
+
+    assert "fields" in assert_problem(response, 400, "parse_error")["detail"]
+    assert state() == before
+
+
+def test_too_many_files_are_a_parse_problem(
+    api_as: ApiAs, customer: User, ticket: Ticket, settings: Any
+) -> None:
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 3
+    client = api_as(customer)
+    client.raise_request_exception = False
+    before = state()
+
+    files = [SimpleUploadedFile(f"{n}.txt", b"x") for n in range(5)]
+    response = client.post(url(ticket), {"body": "b", "attachments": files}, format="multipart")
+
+    assert "files" in assert_problem(response, 400, "parse_error")["detail"]
+    assert state() == before

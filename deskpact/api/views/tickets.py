@@ -101,6 +101,14 @@ class SearchPages(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
 
+    def paginate_queryset(
+        self, queryset: QuerySet[Any] | Sequence[Any], request: Request, view: Any = None
+    ) -> list[Any] | None:
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except exceptions.NotFound as exc:  # DRF's answer to page=abc or page=999
+            raise exceptions.ValidationError({"page": [str(exc.detail)]}) from None
+
 
 class TicketPages(BasePagination):
     """Cursor pages, newest first; with `q`, ranked search results by page number."""
@@ -207,7 +215,8 @@ class StrictOrdering(filters.OrderingFilter):
         text = request.query_params.get(self.ordering_param)
         if not text:
             return self.get_default_ordering(view)
-        allowed = {f"{sign}{name}" for name in ORDERING_FIELDS for sign in ("", "-")}
+        names = getattr(view, "ordering_fields", ())
+        allowed = {f"{sign}{name}" for name in names for sign in ("", "-")}
         fields = [part.strip() for part in text.split(",") if part.strip()]
         refused = [field for field in fields if field not in allowed]
         if refused or not fields:
@@ -260,8 +269,10 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         # Django raises these while DRF reads the body; unhandled they become an HTML 400.
         if isinstance(exc, RequestDataTooBig):
             exc = RequestTooLarge()
-        elif isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
-            exc = exceptions.ParseError(str(exc))
+        elif isinstance(exc, TooManyFieldsSent):
+            exc = exceptions.ParseError("Too many form fields in one request.")
+        elif isinstance(exc, TooManyFilesSent):
+            exc = exceptions.ParseError("Too many files in one request.")
         return super().handle_exception(exc)
 
     def get_queryset(self) -> QuerySet[Ticket]:
@@ -442,8 +453,14 @@ class AttachmentDownloadView(APIView):
     )
     def get(self, request: Request, attachment_id: int) -> FileResponse:
         attachment = selectors.get_attachment_for(signed_in(request), attachment_id)
+        try:
+            handle = attachment.file.open("rb")
+        except FileNotFoundError:
+            # A row whose file is gone (lost volume, partial restore) is no fault of the
+            # caller; only someone who may see the message gets this far, so it leaks nothing.
+            raise exceptions.NotFound("The file of this attachment is missing.") from None
         response = FileResponse(
-            attachment.file.open("rb"),
+            handle,
             as_attachment=True,
             filename=attachment.filename,
             content_type="application/octet-stream",

@@ -13,7 +13,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from deskpact.accounts.models import User
-from deskpact.tickets import services
+from deskpact.tickets import search, services
 from deskpact.tickets.models import Message, Ticket
 from deskpact.tickets.search import fts5_query, search_tickets, search_words, tsquery_term
 from deskpact.tickets.selectors import tickets_visible_to
@@ -138,6 +138,22 @@ def test_results_paginate_as_a_queryset(customer: User) -> None:
     rows = search_tickets(tickets_visible_to(customer), "printer", include_internal=False)
     assert isinstance(rows, QuerySet) and rows.count() == 5
     assert [t.subject for t in rows[1:3]] == ["Printer 3", "Printer 2"]
+
+
+@pytest.mark.django_db
+def test_a_common_word_ranks_only_the_newest_matches(
+    customer: User, agent: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search, "MAX_RESULTS", 3)
+    open_ticket(customer, "Printer printer printer", "Printer", at=T0)  # the best, but oldest
+    for n in range(4):
+        open_ticket(customer, f"Case {n}", "A printer", at=T0 + timedelta(n + 1))
+    for user in (customer, agent):
+        rows = search_tickets(tickets_visible_to(user), "printer", include_internal=user.is_agent)
+        assert rows.count() == 3
+        assert [t.subject for t in rows] == ["Case 3", "Case 2", "Case 1"]
+    monkeypatch.setattr(search, "MAX_RESULTS", 5)
+    assert found(customer, "printer")[0] == "Printer printer printer"
 
 
 # --- Visibility -------------------------------------------------------------------------------
