@@ -157,6 +157,13 @@ def update_user(user: User, *, by: User | None, **fields: Any) -> User:
             raise ValueError(f"unknown user field {name}")
         setattr(user, name, value)
     user.full_clean(exclude=["password"])
+    stays_admin = user.is_active and user.role == User.Role.ADMIN
+    if stored.is_active and stored.role == User.Role.ADMIN and not stays_admin:
+        # Locked so two admins demoting each other at once cannot both succeed.
+        admins = User.objects.select_for_update().filter(role=User.Role.ADMIN, is_active=True)
+        if not admins.exclude(pk=user.pk).exists():
+            field = "is_active" if not user.is_active else "role"
+            raise ValidationError({field: "The desk needs at least one active admin."})
     try:
         with transaction.atomic():
             user.save()

@@ -441,3 +441,24 @@ def test_an_email_taken_between_check_and_write_is_refused_on_the_email_field(
     assert refused_fields(exc) == {"email"}
     assert User.objects.filter(email="alice@acme.example").count() == 1
     assert not AuditEntry.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_last_active_admin_can_be_neither_deactivated_nor_demoted(admin_user: User) -> None:
+    with pytest.raises(ValidationError) as deactivated:
+        services.update_user(admin_user, by=admin_user, is_active=False)
+    assert "is_active" in deactivated.value.message_dict
+    admin_user.refresh_from_db()
+    with pytest.raises(ValidationError) as demoted:
+        services.update_user(admin_user, by=admin_user, role=User.Role.AGENT)
+    assert "role" in demoted.value.message_dict
+    admin_user.refresh_from_db()
+    assert admin_user.is_active and admin_user.role == User.Role.ADMIN
+
+
+@pytest.mark.django_db
+def test_an_admin_can_be_demoted_while_another_remains(admin_user: User) -> None:
+    second = services.create_user(email="second@desk.example", role="admin", by=None)
+    services.update_user(second, by=admin_user, role=User.Role.AGENT)
+    second.refresh_from_db()
+    assert second.role == User.Role.AGENT

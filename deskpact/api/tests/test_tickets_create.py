@@ -385,3 +385,17 @@ def test_a_customer_without_an_organization_opens_a_ticket_without_one(api_as: A
 
     assert response.status_code == 201, response.content
     assert response.json()["organization"] is None
+
+
+def test_owner_who_does_not_work_the_queue_is_refused(api_as: ApiAs, agent: User) -> None:
+    it_agent = UserFactory.create(email="ivy@desk.example", role=User.Role.AGENT)
+    QueueFactory.create(slug="it").agents.add(it_agent)
+    QueueFactory.create(slug="billing")
+    before = state()
+
+    response = api_as(agent).post(
+        URL, {"subject": "S", "body": "b", "queue": "billing", "owner": it_agent.pk}, format="json"
+    )
+
+    assert_field_refused(response, "owner")
+    assert state() == before

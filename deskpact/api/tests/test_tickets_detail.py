@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from deskpact.accounts.models import User
 from deskpact.api.tests.support import assert_field_refused, assert_problem
-from deskpact.testing.factories import UserFactory
+from deskpact.testing.factories import QueueFactory, UserFactory
 from deskpact.tickets import services
 from deskpact.tickets.models import Ticket, TicketEvent
 
@@ -243,8 +243,6 @@ def test_put_is_not_offered(api_as: ApiAs, agent: User, ticket: Ticket) -> None:
 
 
 def test_agent_limited_to_other_queues_cannot_change_it(api_as: ApiAs, ticket: Ticket) -> None:
-    from deskpact.testing.factories import QueueFactory
-
     it_agent = UserFactory.create(role=User.Role.AGENT)
     QueueFactory.create(slug="it").agents.add(it_agent)
     before = stored(ticket)

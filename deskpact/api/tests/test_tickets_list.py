@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -188,8 +189,6 @@ def test_invalid_filter_values_are_a_problem_naming_the_parameter(
 
 
 def test_a_forged_cursor_position_never_reaches_sql(api_as: ApiAs, agent: User) -> None:
-    import base64
-
     forged = base64.b64encode(b"p=' OR 1=1 --").decode()
 
     assert_field_refused(api_as(agent).get(URL, {"cursor": forged}), "cursor")
