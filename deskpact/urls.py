@@ -12,6 +12,12 @@ urlpatterns = [
 ]
 
 
+def handler400(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return problem_response(request, 400, "bad_request", "The request could not be read.")
+    return defaults.bad_request(request, exception)
+
+
 def handler404(request: HttpRequest, exception: Exception) -> HttpResponse:
     if request.path.startswith("/api/"):
         return problem_response(request, 404, "not_found", "No such resource.")

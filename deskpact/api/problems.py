@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
@@ -27,6 +32,7 @@ _TITLES = {
     405: "Method not allowed",
     406: "Not acceptable",
     409: "Conflict",
+    413: "Content too large",
     415: "Unsupported media type",
     429: "Too many requests",
     500: "Server error",
@@ -86,6 +92,17 @@ def _django_detail(exc: DjangoValidationError) -> dict[str, Any]:
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's exception handler, answering in problem+json with stable codes."""
+    # Django raises these while DRF reads the body; unhandled they become an HTML 400.
+    if isinstance(exc, RequestDataTooBig):
+        detail = (
+            "The request is too large. Text fields have limits (a subject 200 characters, a "
+            "body 100,000); files go as multipart/form-data attachments."
+        )
+        return Response(
+            problem(413, "request_too_large", detail), status=413, content_type=CONTENT_TYPE
+        )
+    if isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
+        exc = exceptions.ParseError("Too many fields or files in one request.")
     if isinstance(exc, DomainError):
         body = problem(exc.status, exc.code, exc.message, **_jsonable(exc.details))
         if exc.field:

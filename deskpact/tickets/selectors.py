@@ -29,8 +29,10 @@ def visibility_filter(user: User) -> Q:
 
 
 def tickets_visible_to(user: User) -> QuerySet[Ticket]:
-    return Ticket.objects.filter(visibility_filter(user)).select_related(
-        "requester", "owner", "organization", "queue"
+    return (
+        Ticket.objects.filter(visibility_filter(user))
+        .select_related("requester", "owner", "organization", "queue")
+        .defer("requester__password", "owner__password")  # hashes never ride along
     )
 
 

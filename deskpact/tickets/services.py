@@ -111,6 +111,10 @@ def open_ticket(
         raise NotAllowed("Only agents may submit a ticket on someone else's behalf.")
     if not requester.is_active:
         raise ValidationError({"requester": f"{requester.email} is deactivated."})
+    if organization is not None and requester.organization_id not in (None, organization.pk):
+        raise ValidationError(
+            {"organization": f"{requester.email} belongs to another organization."}
+        )
     if channel not in Ticket.Channel.values:
         raise ValidationError({"channel": f"Unknown channel {channel!r}."})
     if priority not in Ticket.Priority.values:
@@ -337,6 +341,7 @@ def post_note(
     *,
     author: User,
     body: str,
+    channel: str = Ticket.Channel.WEB,
     attachments: Sequence[UploadedFile] = (),
     at: datetime | None = None,
 ) -> Message:
@@ -351,7 +356,7 @@ def post_note(
         author=author,
         body=text,
         is_internal=True,
-        channel=Ticket.Channel.WEB,
+        channel=channel,
         created_at=at,
     )
     _store_attachments(message, attachments)

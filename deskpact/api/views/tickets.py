@@ -8,9 +8,6 @@ from typing import Any
 import django_filters
 from django import forms
 from django.core.exceptions import (
-    RequestDataTooBig,
-    TooManyFieldsSent,
-    TooManyFilesSent,
     ValidationError,
 )
 from django.db import transaction
@@ -34,6 +31,7 @@ from rest_framework.views import APIView
 
 from deskpact.accounts.contacts import find_or_create_contact
 from deskpact.accounts.requests import signed_in
+from deskpact.api.filters import MAX_ID, IdFilter
 from deskpact.api.permissions import PasswordCurrent
 from deskpact.api.serializers.tickets import (
     MessageIn,
@@ -52,7 +50,6 @@ from deskpact.tickets.search import search_tickets
 
 # The largest id a database row can have: larger ones are refused before any SQL, where
 # SQLite would overflow (a foreign-key lookup is not range-checked as a primary key is).
-MAX_ID = 2**63 - 1
 ORDERING_FIELDS = ("created_at", "updated_at")
 KEY = OpenApiParameter(
     "key",
@@ -146,17 +143,6 @@ class TicketPages(BasePagination):
                 "schema": {"type": "integer", "minimum": 1},
             },
         ]
-
-
-class IdField(forms.IntegerField):
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
-
-
-class IdFilter(django_filters.Filter):
-    # A plain id, not a choice of existing rows: "not a valid choice" for an unknown id but
-    # an empty page for a hidden one would tell a customer which ids exist.
-    field_class = IdField
 
 
 class OwnerField(forms.CharField):
@@ -265,16 +251,6 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     pagination_class = TicketPages
     parser_classes = [JSONParser]
 
-    def handle_exception(self, exc: Exception) -> Response:
-        # Django raises these while DRF reads the body; unhandled they become an HTML 400.
-        if isinstance(exc, RequestDataTooBig):
-            exc = RequestTooLarge()
-        elif isinstance(exc, TooManyFieldsSent):
-            exc = exceptions.ParseError("Too many form fields in one request.")
-        elif isinstance(exc, TooManyFilesSent):
-            exc = exceptions.ParseError("Too many files in one request.")
-        return super().handle_exception(exc)
-
     def get_queryset(self) -> QuerySet[Ticket]:
         user = signed_in(self.request)
         # Password hashes have no business in a ticket list, not even in memory.
@@ -317,14 +293,6 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 ).user
                 if not requester.is_active:
                     raise ValidationError({"requester_email": f"{requester.email} is deactivated."})
-            organization = data.get("organization")
-            if organization is not None and requester.organization_id not in (
-                None,
-                organization.pk,
-            ):
-                raise ValidationError(
-                    {"organization": f"{requester.email} belongs to another organization."}
-                )
             ticket = services.open_ticket(
                 requester=requester,
                 submitter=user,
@@ -333,7 +301,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 channel=data.get("channel", Ticket.Channel.API),
                 priority=data.get("priority", Ticket.Priority.NORMAL),
                 queue=queue,
-                organization=organization,
+                organization=data.get("organization"),
                 owner=data.get("owner"),
             )
         return Response(TicketOut(ticket).data, status=status.HTTP_201_CREATED)
@@ -390,7 +358,11 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         files: Sequence[Any] = request.FILES.getlist("attachments") if request.FILES else []
         if payload.validated_data["is_internal"]:
             note = services.post_note(
-                ticket, author=user, body=payload.validated_data["body"], attachments=files
+                ticket,
+                author=user,
+                body=payload.validated_data["body"],
+                channel=Ticket.Channel.API,
+                attachments=files,
             )
             body = {"ticket": ticket.key, "follow_up": False, "message": MessageOut(note).data}
             return Response(body, status=status.HTTP_201_CREATED)
@@ -431,15 +403,6 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         payload.is_valid(raise_exception=True)
         rating = services.rate_ticket(ticket, by=user, **payload.validated_data)
         return Response(RatingOut(rating).data, status=status.HTTP_201_CREATED)
-
-
-class RequestTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_code = "request_too_large"
-    default_detail = (
-        "The request is too large. Text fields have limits (a subject 200 characters, a body"
-        " 100,000); files go as multipart/form-data attachments."
-    )
 
 
 class AttachmentDownloadView(APIView):

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -13,12 +12,9 @@ from deskpact.accounts import services
 from deskpact.accounts.models import User
 from deskpact.accounts.requests import signed_in
 from deskpact.accounts.selectors import users_visible_to
+from deskpact.api.filters import IdFilter
 from deskpact.api.permissions import AdminWritesOthersRead, PasswordCurrent
 from deskpact.api.serializers.users import UserChangeIn, UserIn, UserOut
-
-
-class IdFilter(django_filters.Filter):
-    field_class = forms.IntegerField
 
 
 class UserFilter(django_filters.FilterSet):

@@ -1,0 +1,21 @@
+"""Filters shared by the API's lists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django import forms
+
+MAX_ID = 2**63 - 1  # the largest id the databases hold; beyond it SQLite overflows
+
+
+class IdField(forms.IntegerField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+class IdFilter(django_filters.Filter):
+    # A plain id, not a choice of existing rows: "not a valid choice" for an unknown id but
+    # an empty page for a hidden one would tell a customer which ids exist.
+    field_class = IdField
