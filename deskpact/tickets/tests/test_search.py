@@ -53,7 +53,8 @@ def test_fts5_query_quotes_every_word_and_prefixes_only_the_last() -> None:
     assert fts5_query(['say"hi', "NEAR(", "prin"], include_internal=True) == (
         '"say""hi" "NEAR(" "prin"*'
     )
-    assert fts5_query(["on"], include_internal=False) == ('{subject body public_messages} : ("on")')
+    customer_query = fts5_query(["on"], include_internal=False)
+    assert customer_query == '{subject body public_messages} : ("on")'
 
 
 def test_tsquery_terms_are_quoted_with_only_quote_and_backslash_escaped() -> None:
@@ -378,7 +379,7 @@ def test_the_search_triggers_are_installed() -> None:
         }
         if connection.vendor == "sqlite"
         else {
-            "ticket_search_tickets_inserted",
+            "ticket_search_ticket_inserted",
             "ticket_search_ticket_changed",
             "ticket_search_tickets_deleted",
             "ticket_search_tickets_truncated",
