@@ -118,6 +118,8 @@ class Ticket(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             # Each list starts with its visibility filter so a page costs the same at 1M rows.
+            # Agents and admins who see every queue: newest first, straight off the index.
+            models.Index(fields=["-created_at", "-id"], name="ticket_recent"),
             models.Index(fields=["organization", "-created_at", "-id"], name="ticket_org_recent"),
             models.Index(
                 fields=["requester", "-created_at", "-id"], name="ticket_requester_recent"

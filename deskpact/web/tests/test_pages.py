@@ -72,7 +72,7 @@ def test_agent_home_uses_a_fixed_number_of_queries(
     django_assert_max_num_queries: Any,
 ) -> None:
     client.force_login(agent)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(12):
         assert client.get("/console/").status_code == 200
 
 
