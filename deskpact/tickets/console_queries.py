@@ -17,6 +17,7 @@ from deskpact.tickets import workflow
 from deskpact.tickets.models import Queue, Ticket, TicketEvent
 
 ACTIVE = sorted(s.value for s in workflow.ACTIVE)
+DONE = sorted(s.value for s in workflow.Status if s not in workflow.ACTIVE)
 
 
 class TicketList(StrEnum):
@@ -52,12 +53,14 @@ def tickets_in_list(
     tickets: QuerySet[Ticket], which: TicketList, *, agent: User
 ) -> QuerySet[Ticket]:
     """Narrow visible `tickets` to one console list; the status lists keep every status."""
+    # "Not done" rather than "in the active list": the planner then walks the newest-first
+    # index and stops after one page, instead of sorting every active ticket.
     if which == TicketList.UNASSIGNED:
-        return tickets.filter(status__in=ACTIVE, owner__isnull=True)
+        return tickets.exclude(status__in=DONE).filter(owner__isnull=True)
     if which == TicketList.MINE:
-        return tickets.filter(status__in=ACTIVE, owner=agent)
+        return tickets.exclude(status__in=DONE).filter(owner=agent)
     if which == TicketList.OPEN:
-        return tickets.filter(status__in=ACTIVE)
+        return tickets.exclude(status__in=DONE)
     return tickets
 
 
