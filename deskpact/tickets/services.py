@@ -239,35 +239,35 @@ def assign_ticket(
     return ticket
 
 
+def _set_field(ticket: Ticket, field: str, value: str, *, by: User, at: datetime) -> Ticket:
+    """Change one plain property under the row lock, recording an event when it changes."""
+    _lock(ticket)
+    before = getattr(ticket, field)
+    if before != value:
+        setattr(ticket, field, value)
+        ticket.updated_at = at
+        ticket.save(update_fields=[field, "updated_at"])
+        record_event(ticket, field, by=by, at=at, before=before, after=value)
+    return ticket
+
+
 @transaction.atomic
 def set_priority(ticket: Ticket, *, priority: str, by: User, at: datetime | None = None) -> Ticket:
-    at = at or timezone.now()
     if not by.is_agent:
         raise NotAllowed("Only agents change the priority.")
     if priority not in Ticket.Priority.values:
         raise ValidationError({"priority": f"Unknown priority {priority!r}."})
-    _lock(ticket)
-    if ticket.priority != priority:
-        before, ticket.priority, ticket.updated_at = ticket.priority, priority, at
-        ticket.save(update_fields=["priority", "updated_at"])
-        record_event(ticket, "priority", by=by, at=at, before=before, after=priority)
-    return ticket
+    return _set_field(ticket, "priority", priority, by=by, at=at or timezone.now())
 
 
 @transaction.atomic
 def set_cause(ticket: Ticket, *, cause: str, by: User, at: datetime | None = None) -> Ticket:
     """Record why the customer needed help; contracts waive charges for some causes."""
-    at = at or timezone.now()
     if not by.is_agent:
         raise NotAllowed("Only agents record the cause.")
     if cause and cause not in Ticket.Cause.values:
         raise ValidationError({"cause": f"Unknown cause {cause!r}."})
-    _lock(ticket)
-    if ticket.cause != cause:
-        before, ticket.cause, ticket.updated_at = ticket.cause, cause, at
-        ticket.save(update_fields=["cause", "updated_at"])
-        record_event(ticket, "cause", by=by, at=at, before=before, after=cause)
-    return ticket
+    return _set_field(ticket, "cause", cause, by=by, at=at or timezone.now())
 
 
 @dataclass(frozen=True)
