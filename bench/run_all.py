@@ -138,7 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     if "-h" in argv or "--help" in argv:
         print(__doc__)
         return 0
-    out = Path(os.environ.get("DESKPACT_BENCH_OUT", "/tmp/deskpact-bench"))
+    out = Path(
+        option_value(argv, "--out") or os.environ.get("DESKPACT_BENCH_OUT", "/tmp/deskpact-bench")
+    )
     results = out / "results"
     results.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "DESKPACT_BENCH_OUT": str(out)}
