@@ -10,7 +10,8 @@ For each database: a fresh database (SQLite in <out>/sqlite/data; PostgreSQL
 `deskpact serve --no-demo --workers 2` on 127.0.0.1; then wrk (1 thread, 8 connections,
 20 s, --latency) for API ticket creation, the seed up to --tickets, wrk for ticket detail
 and list reads (API and console pages), and sequential search requests. Figures are
-compared with django-helpdesk (the peer, /work/shared/bench/peer): measured in the same
+compared with django-helpdesk (the peer, ../shared/bench/peer beside the checkout):
+measured in the same
 run with --peer, else its reference figures from that kit's README.
 
 Speed is measured, never asserted: the script prints figures and ratios and exits 0
@@ -46,7 +47,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 VENV_BIN = ROOT / ".venv" / "bin"
 HELPER = HERE / "helper.py"
-PEER_KIT = Path(os.environ.get("PEER_KIT", "/work/shared/bench/peer"))
+PEER_KIT = Path(os.environ.get("PEER_KIT", ROOT.parent / "shared" / "bench" / "peer"))
 PEERS = Path(os.environ.get("PEERS", "/tmp/deskpact-peer"))
 # Its own database: search_bench.py drops and creates `deskpact_bench`, so the two may run
 # side by side without dropping each other's tables. Never `test` or dev data.
