@@ -28,6 +28,9 @@ def _test_settings(settings: Any) -> None:
     # Argon2 on every created user would dominate the suite's time; one test checks Argon2.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"token": None}}
+    # Background work runs inside the request, so a test sees its mail and rows at once;
+    # deskpact/core/tests/test_background.py covers the background thread itself.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -119,7 +120,8 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'deskpact.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Kept open between requests like PostgreSQL's: opening a file and running the
+    # PRAGMAs below on every request was a tenth of a ticket creation's time.
     DATABASES["default"]["OPTIONS"] = {
         # Writers queue on the database lock instead of failing half-way with
         # "database is locked"; WAL lets readers run beside the one writer.
@@ -254,9 +256,21 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # --- Background work ----------------------------------------------------------
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
-# Unset REDIS_URL: tasks run in this process right after the transaction commits.
-# The Celery backend (chosen by REDIS_URL) plugs in here without touching callers.
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Unset REDIS_URL: tasks run in this process after the transaction commits, on a
+# low-priority background thread (requests first); DESKPACT_TASKS=immediate runs them
+# inside the request instead (tests). The Celery backend (chosen by REDIS_URL) plugs in
+# here without touching callers.
+_TASK_BACKENDS = {
+    "thread": "deskpact.core.background.BackgroundThreadBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+DESKPACT_TASKS = os.environ.get("DESKPACT_TASKS", "thread")
+if DESKPACT_TASKS not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"DESKPACT_TASKS must be one of {', '.join(_TASK_BACKENDS)}, not {DESKPACT_TASKS!r}"
+    )
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[DESKPACT_TASKS]}}
+DESKPACT_BACKGROUND_NICE = int(os.environ.get("DESKPACT_BACKGROUND_NICE", "10"))
 
 # --- API ---------------------------------------------------------------------
 

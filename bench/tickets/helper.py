@@ -3,6 +3,7 @@
     .venv/bin/python bench/tickets/helper.py reset-pg URL
     .venv/bin/python bench/tickets/helper.py setup
     .venv/bin/python bench/tickets/helper.py count
+    .venv/bin/python bench/tickets/helper.py mail
     .venv/bin/python bench/tickets/helper.py seed TARGET
     .venv/bin/python bench/tickets/helper.py info
     .venv/bin/python bench/tickets/helper.py queries TOKEN REPEAT QUEUE_PATH
@@ -152,6 +153,18 @@ def count() -> None:
     from deskpact.tickets.models import Ticket
 
     out({"tickets": Ticket.objects.count(), "max_id": Ticket.objects.aggregate(m=Max("id"))["m"]})
+
+
+def mail() -> None:
+    """How much outgoing mail the desk has stored, and how much of it is not sent yet."""
+    from deskpact.mail.models import OutgoingMail
+
+    out(
+        {
+            "outgoing": OutgoingMail.objects.count(),
+            "unsent": OutgoingMail.objects.filter(sent_at__isnull=True).count(),
+        }
+    )
 
 
 def seed(target: int) -> None:
@@ -366,6 +379,8 @@ def main(argv: list[str]) -> None:
         setup()
     elif command == "count":
         count()
+    elif command == "mail":
+        mail()
     elif command == "seed":
         seed(int(args[0]))
     elif command == "info":

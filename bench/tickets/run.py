@@ -602,6 +602,29 @@ class Row:
         return WORKLOADS[self.workload]["label"]
 
 
+MAIL_DRAIN_SECONDS = 180.0
+
+
+def wait_for_mail(env: dict[str, str], timeout: float) -> dict[str, Any]:
+    """Wait (bounded) until every acknowledgement queued by the load has been sent.
+
+    The desk sends mail after the response on a low-priority background thread, so a burst
+    of tickets leaves mail queued; the next workload must not be measured while it drains.
+    """
+    started = time.monotonic()
+    state = helper(["mail"], env, timeout)
+    backlog = state["unsent"]
+    while state["unsent"] and time.monotonic() - started < MAIL_DRAIN_SECONDS:
+        time.sleep(1.0)
+        state = helper(["mail"], env, timeout)
+    took = round(time.monotonic() - started, 1)
+    if state["unsent"]:
+        note = f"{state['unsent']} of {state['outgoing']} mails still unsent after {took}s"
+    else:
+        note = f"mail backlog of {backlog} sent {took}s after the load"
+    return {"backlog": backlog, "unsent": state["unsent"], "seconds": took, "note": note}
+
+
 def base_env(data_dir: Path, database_url: str) -> dict[str, str]:
     env = {
         k: v
@@ -717,9 +740,14 @@ def bench_db(db: str, args: argparse.Namespace, out: Path) -> dict[str, Any]:
             after = helper(["count"], env, quick_timeout)["tickets"]
             row = Row(workload, db, before)
             ok = sum((r["requests"] or 0) - r["non2xx"] for r in figures["runs"])
-            row.note = f"{after - before} rows for {ok} 2xx answers (in-flight ones count)"
+            drained = wait_for_mail(env, quick_timeout)
+            row.note = (
+                f"{after - before} rows for {ok} 2xx answers (in-flight ones count);"
+                f" {drained['note']}"
+            )
             apply(row, figures)
             row.extra.update(rows_before=before, rows_after=after, created=after - before)
+            row.extra.update(mail=drained)
             rows.append(row)
             log(f"{db}: {workload}: {fmt_rps(row.rps)} req/s, p99 {fmt_ms(row.p99_ms)}; {row.note}")
         cookie = web_login(base, creds["agent_email"], creds["password"])

@@ -21,6 +21,7 @@ class OutgoingMail(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="outgoing_mail",
+        db_index=False,  # outgoing_ticket starts with it
     )
     ticket_message = models.ForeignKey(
         "tickets.Message", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
@@ -35,10 +36,23 @@ class OutgoingMail(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Claimed by a sender until then, or, after a failure, retried then.",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["ticket", "created_at"], name="outgoing_ticket")]
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="outgoing_ticket"),
+            # The resend sweep reads only unsent rows: a small index however much was sent.
+            models.Index(
+                fields=["created_at"],
+                name="outgoing_unsent",
+                condition=models.Q(sent_at__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.to_email}"

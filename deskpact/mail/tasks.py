@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -25,38 +27,71 @@ _SUBJECT_PREFIX: dict[str, str] = {
 }
 
 
+# How long a claim keeps other senders off a row: a sender that died mid-way is retried then.
+CLAIM = timedelta(minutes=5)
+MAX_ATTEMPTS = 8
+# Rows queued this long ago and still unsent lost their task (a process stopped): resend.
+ORPHANED_AFTER = timedelta(minutes=2)
+
+
+def _retry_delay(attempts: int) -> timedelta:
+    return timedelta(minutes=min(2 ** max(0, attempts - 1), 360))
+
+
 @task()
 def send_outgoing_mail(*, outgoing_id: int) -> None:
-    """Render and send one OutgoingMail row; a row already sent is left alone.
+    """Render and send one OutgoingMail row; a row already sent or claimed is left alone.
 
-    The row stays locked while the mail goes out, so two workers never send it twice.
+    The claim is an `UPDATE … WHERE` on the row, so two workers never send it together and
+    no database lock is held while the mail is rendered and handed to the mail server.
     """
-    failure: Exception | None = None
-    with transaction.atomic():
-        outgoing = (
-            OutgoingMail.objects.select_for_update(of=("self",))
-            .select_related(
-                "ticket__requester",
-                "ticket__owner",
-                "ticket__queue",
-                "ticket__organization",
-                "ticket_message__author",
-            )
-            .filter(pk=outgoing_id, sent_at__isnull=True)
-            .first()
+    now = timezone.now()
+    claimed = (
+        OutgoingMail.objects.filter(pk=outgoing_id, sent_at__isnull=True)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .update(next_attempt_at=now + CLAIM, attempts=F("attempts") + 1)
+    )
+    if not claimed:
+        return
+    outgoing = (
+        OutgoingMail.objects.select_related(
+            "ticket__requester",
+            "ticket__owner",
+            "ticket__queue",
+            "ticket__organization",
+            "ticket_message__author",
         )
-        if outgoing is None or outgoing.ticket is None:
-            return
-        try:
-            _compose(outgoing).send()
-        except Exception as exc:  # kept on the row; the task backend retries
-            failure = exc
-        outgoing.attempts += 1
-        outgoing.error = "" if failure is None else f"{type(failure).__name__}: {failure}"[:2000]
-        outgoing.sent_at = timezone.now() if failure is None else None
-        outgoing.save(update_fields=["attempts", "error", "sent_at"])
-    if failure is not None:
-        raise failure
+        .filter(pk=outgoing_id)
+        .first()
+    )
+    if outgoing is None or outgoing.ticket is None:
+        return
+    try:
+        _compose(outgoing).send()
+    except Exception as exc:  # kept on the row; retried later with back-off
+        OutgoingMail.objects.filter(pk=outgoing_id).update(
+            error=f"{type(exc).__name__}: {exc}"[:2000],
+            next_attempt_at=timezone.now() + _retry_delay(outgoing.attempts),
+        )
+        raise
+    OutgoingMail.objects.filter(pk=outgoing_id).update(
+        sent_at=timezone.now(), error="", next_attempt_at=None
+    )
+
+
+@task()
+def resend_pending_mail() -> int:
+    """Queue every unsent row that is due: failed ones after their back-off, orphaned ones
+    (queued by a process that stopped before sending). Returns how many were queued."""
+    now = timezone.now()
+    due = OutgoingMail.objects.filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS).filter(
+        Q(next_attempt_at__lte=now)
+        | Q(next_attempt_at__isnull=True, created_at__lte=now - ORPHANED_AFTER)
+    )
+    ids = list(due.order_by("created_at", "id").values_list("pk", flat=True)[:500])
+    for outgoing_id in ids:
+        send_outgoing_mail.enqueue(outgoing_id=outgoing_id)
+    return len(ids)
 
 
 def _compose(outgoing: OutgoingMail) -> EmailMultiAlternatives:

@@ -31,7 +31,7 @@ from rest_framework.views import APIView
 
 from deskpact.accounts.contacts import find_or_create_contact
 from deskpact.accounts.requests import signed_in
-from deskpact.api.filters import MAX_ID, IdFilter
+from deskpact.api.filters import MAX_ID, FilterBackend, IdFilter
 from deskpact.api.permissions import PasswordCurrent
 from deskpact.api.serializers.tickets import (
     MessageIn,
@@ -42,6 +42,7 @@ from deskpact.api.serializers.tickets import (
     TicketIn,
     TicketOut,
     TicketPatch,
+    ticket_in_for,
 )
 from deskpact.tickets import selectors, services
 from deskpact.tickets.errors import NotAllowed
@@ -245,7 +246,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     # No inline flags: the schema publishes this as an ECMAScript pattern.
     lookup_value_regex = r"(?:[Dd][Pp]-)?[0-9]+"
     filterset_class = TicketFilter
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, StrictOrdering]
+    filter_backends = [FilterBackend, StrictOrdering]
     ordering_fields = list(ORDERING_FIELDS)  # an allowlist: nothing else reaches SQL
     ordering = ["-created_at", "-id"]
     pagination_class = TicketPages
@@ -253,8 +254,8 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     def get_queryset(self) -> QuerySet[Ticket]:
         user = signed_in(self.request)
-        # Password hashes have no business in a ticket list, not even in memory.
-        rows = selectors.tickets_visible_to(user).defer("requester__password", "owner__password")
+        # Only what TicketOut shows: no password hashes, not even in memory.
+        rows = selectors.ticket_summaries_visible_to(user)
         if self.action == "list" and _searching(self.request):
             q = self.request.query_params["q"]
             rows = search_tickets(rows, q, include_internal=user.is_agent)
@@ -263,20 +264,19 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if _searching(self.request) and not self.request.query_params.get("ordering"):
             # Ranked: keep the search order, apply only the filters.
-            return django_filters.rest_framework.DjangoFilterBackend().filter_queryset(
-                self.request, queryset, self
-            )
+            return FilterBackend().filter_queryset(self.request, queryset, self)
         return super().filter_queryset(queryset)
 
     def get_object(self) -> Ticket:
-        return selectors.get_ticket_for(signed_in(self.request), self.kwargs["key"])
+        user = signed_in(self.request)
+        return selectors.get_ticket_for(user, self.kwargs["key"], summary=self.action == "retrieve")
 
     @extend_schema(request=TicketIn, responses={201: TicketOut}, summary="Open a ticket")
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         user = signed_in(request)
         # A customer's agent-only fields are not read at all: not applied, and not checked
         # either, so that an unknown owner or organization id tells them nothing.
-        payload = TicketIn(data=request.data, context={"user": user})
+        payload = ticket_in_for(user)(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         queue = None
@@ -284,26 +284,27 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             queue = Queue.objects.filter(slug=data["queue"]).first()
             if queue is None:
                 raise ValidationError({"queue": f"No queue {data['queue']!r}."})
+        fields: dict[str, Any] = {
+            "submitter": user,
+            "subject": data["subject"],
+            "body": data["body"],
+            "channel": data.get("channel", Ticket.Channel.API),
+            "priority": data.get("priority", Ticket.Priority.NORMAL),
+            "queue": queue,
+            "organization": data.get("organization"),
+            "owner": data.get("owner"),
+        }
+        if not data.get("requester_email"):
+            ticket = services.open_ticket(requester=user, **fields)
+            return Response(TicketOut(ticket).data, status=status.HTTP_201_CREATED)
         # The contact and the ticket are one change: a refused ticket leaves no contact.
         with transaction.atomic():
-            requester = user
-            if data.get("requester_email"):
-                requester = find_or_create_contact(
-                    data["requester_email"], name=data.get("requester_name", ""), source="api"
-                ).user
-                if not requester.is_active:
-                    raise ValidationError({"requester_email": f"{requester.email} is deactivated."})
-            ticket = services.open_ticket(
-                requester=requester,
-                submitter=user,
-                subject=data["subject"],
-                body=data["body"],
-                channel=data.get("channel", Ticket.Channel.API),
-                priority=data.get("priority", Ticket.Priority.NORMAL),
-                queue=queue,
-                organization=data.get("organization"),
-                owner=data.get("owner"),
-            )
+            requester = find_or_create_contact(
+                data["requester_email"], name=data.get("requester_name", ""), source="api"
+            ).user
+            if not requester.is_active:
+                raise ValidationError({"requester_email": f"{requester.email} is deactivated."})
+            ticket = services.open_ticket(requester=requester, **fields)
         return Response(TicketOut(ticket).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
