@@ -82,6 +82,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: background work waits while this process serves a request.
+    "deskpact.core.background.RequestActivity",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -134,7 +136,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file (not memory) so browser tests' live server shares it; one per test process.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")}
 else:
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Off by default: checking costs a round trip on every request. After a database
+    # restart each web process then fails one request and reconnects on the next.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = _env_bool("DESKPACT_DB_HEALTH_CHECKS", False)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -271,6 +275,7 @@ if DESKPACT_TASKS not in _TASK_BACKENDS:
     )
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[DESKPACT_TASKS]}}
 DESKPACT_BACKGROUND_NICE = int(os.environ.get("DESKPACT_BACKGROUND_NICE", "10"))
+DESKPACT_BACKGROUND_MAX_DEFER = float(os.environ.get("DESKPACT_BACKGROUND_MAX_DEFER", "30"))
 
 # --- API ---------------------------------------------------------------------
 

@@ -33,17 +33,32 @@ def organization_for_email(email: str) -> OrganizationDomain | None:
     return OrganizationDomain.objects.select_related("organization").filter(domain=domain).first()
 
 
-@transaction.atomic
-def find_or_create_contact(email: str, *, name: str = "", source: str) -> Contact:
-    """The person behind `email`, created as a customer contact when unknown."""
+def contact_address(email: str) -> str:
+    """`email` as contacts are stored (lower case), or a ValidationError naming the field."""
     address = clean_text(email, field="email", max_length=254).lower()
     try:
         validate_email(address)
     except ValidationError:
         raise ValidationError({"email": f"{email!r} is not a valid email address."}) from None
+    return address
+
+
+def find_contact(email: str) -> User | None:
+    """The person behind `email` if the desk knows them (compared without case)."""
+    return User.objects.filter(email__iexact=contact_address(email)).first()
+
+
+def find_or_create_contact(email: str, *, name: str = "", source: str) -> Contact:
+    """The person behind `email`, created as a customer contact when unknown."""
+    address = contact_address(email)
     existing = User.objects.filter(email__iexact=address).first()
-    if existing is not None:
+    if existing is not None:  # the common case needs no transaction of its own
         return Contact(existing, created=False)
+    return _create_contact(address, name=name, source=source)
+
+
+@transaction.atomic
+def _create_contact(address: str, *, name: str, source: str) -> Contact:
     claimed = organization_for_email(address)
     user = User(
         email=address,

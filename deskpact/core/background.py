@@ -2,8 +2,10 @@
 
 The embedded desk has no broker. Running tasks inside the request (django-tasks'
 ImmediateBackend) made every ticket wait for its acknowledgement to be rendered and sent;
-here the task goes to a queue that a daemon thread drains at a lower CPU priority, so
-requests come first and a burst of mail goes out right after it.
+here the task goes to a queue that a daemon thread drains while the process is not
+serving a request (RequestActivity below counts them), at a lower CPU priority. Requests
+come first: under a burst, mail waits until the burst is over, and at most
+DESKPACT_BACKGROUND_MAX_DEFER seconds (30) however busy the desk is.
 
 Nothing is kept only in memory: every task this desk queues works from rows that are
 already committed (an OutgoingMail row waits with `sent_at` empty), and the periodic jobs
@@ -54,13 +56,13 @@ class _Runner:
     def __init__(self, backend: ImmediateBackend) -> None:
         self.backend = backend
         self.pid = os.getpid()
-        self.items: queue.Queue[TaskResult[Any]] = queue.Queue()
+        self.items: queue.Queue[tuple[float, TaskResult[Any]]] = queue.Queue()
         self.next_run = {name: 0.0 for name, _, _ in PERIODIC}
         self.thread = threading.Thread(target=self._loop, name="deskpact-background", daemon=True)
         self.thread.start()
 
     def put(self, result: TaskResult[Any]) -> None:
-        self.items.put(result)
+        self.items.put((time.monotonic(), result))
 
     def drain(self, timeout: float) -> bool:
         """Wait until everything queued so far has run; False when `timeout` passed first."""
@@ -75,12 +77,13 @@ class _Runner:
         _lower_priority()
         while True:
             try:
-                result = self.items.get(timeout=self._wait())
+                queued_at, result = self.items.get(timeout=self._wait())
             except queue.Empty:
                 self._run_periodic()
                 connections.close_all()  # idle: give the database its connection back
                 continue
             try:
+                _wait_for_idle(queued_at)
                 self.backend._execute_task(result)  # records errors on the result, logs them
                 if result.status == TaskResultStatus.FAILED and result.errors:
                     logger.error(
@@ -103,9 +106,11 @@ class _Runner:
     def _run_periodic(self) -> None:
         now = time.monotonic()
         for name, seconds, job in PERIODIC:
-            if self.next_run.get(name, 0.0) > now:
+            due = self.next_run.get(name, 0.0)
+            if due > now:
                 continue
-            self.next_run[name] = now + seconds
+            _wait_for_idle(due)
+            self.next_run[name] = time.monotonic() + seconds
             try:
                 job()
             except Exception:
@@ -122,6 +127,52 @@ def _lower_priority() -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), min(19, current + nice))
     except (AttributeError, OSError):  # not Linux, or not allowed: run at normal priority
         pass
+
+
+class _Activity:
+    """Requests in flight in this process, and when the last one ended (monotonic)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.in_flight = 0
+        self.last_end = 0.0
+
+    def started(self) -> None:
+        with self.lock:
+            self.in_flight += 1
+
+    def ended(self) -> None:
+        with self.lock:
+            self.in_flight -= 1
+            self.last_end = time.monotonic()
+
+    def idle_for(self, seconds: float) -> bool:
+        return self.in_flight == 0 and time.monotonic() - self.last_end >= seconds
+
+
+ACTIVITY = _Activity()
+IDLE_GAP = 0.02  # a pause this long between requests is free time for background work
+
+
+def _wait_for_idle(since: float) -> None:
+    # Polled, not signalled: a wake-up every 10 ms costs nothing next to a request.
+    max_defer = float(getattr(settings, "DESKPACT_BACKGROUND_MAX_DEFER", 30))
+    while not ACTIVITY.idle_for(IDLE_GAP) and time.monotonic() - since < max_defer:
+        time.sleep(0.01)
+
+
+class RequestActivity:
+    """Middleware (outermost): tells the background thread when the process is serving."""
+
+    def __init__(self, get_response: Callable[[Any], Any]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        ACTIVITY.started()
+        try:
+            return self.get_response(request)
+        finally:
+            ACTIVITY.ended()
 
 
 _runner: _Runner | None = None

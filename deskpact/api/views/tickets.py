@@ -29,7 +29,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from deskpact.accounts.contacts import find_or_create_contact
+from deskpact.accounts.contacts import find_contact, find_or_create_contact
 from deskpact.accounts.requests import signed_in
 from deskpact.api.filters import MAX_ID, FilterBackend, IdFilter
 from deskpact.api.permissions import PasswordCurrent
@@ -294,10 +294,13 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             "organization": data.get("organization"),
             "owner": data.get("owner"),
         }
-        if not data.get("requester_email"):
-            ticket = services.open_ticket(requester=user, **fields)
+        known = find_contact(data["requester_email"]) if data.get("requester_email") else user
+        if known is not None:
+            if not known.is_active:
+                raise ValidationError({"requester_email": f"{known.email} is deactivated."})
+            ticket = services.open_ticket(requester=known, **fields)
             return Response(TicketOut(ticket).data, status=status.HTTP_201_CREATED)
-        # The contact and the ticket are one change: a refused ticket leaves no contact.
+        # A new contact and the ticket are one change: a refused ticket leaves no contact.
         with transaction.atomic():
             requester = find_or_create_contact(
                 data["requester_email"], name=data.get("requester_name", ""), source="api"

@@ -116,3 +116,39 @@ def test_an_unknown_task_mode_is_refused_with_the_setting_named() -> None:
     )
     assert result.returncode != 0
     assert "DESKPACT_TASKS must be one of thread, immediate" in result.stderr
+
+
+def test_background_work_waits_while_a_request_is_being_served(thread_backend: None) -> None:
+    background.ACTIVITY.started()  # a request is in flight in this process
+    try:
+        note_where_i_ran.enqueue(label="after the request")
+        assert not background.drain(timeout=0.5)
+        assert SEEN == []
+    finally:
+        background.ACTIVITY.ended()
+    assert background.drain(timeout=10)
+    assert [run["label"] for run in SEEN] == ["after the request"]
+
+
+def test_under_endless_load_background_work_waits_at_most_the_configured_time(
+    thread_backend: None, settings: Any
+) -> None:
+    settings.DESKPACT_BACKGROUND_MAX_DEFER = 0.3
+    background.ACTIVITY.started()
+    try:
+        note_where_i_ran.enqueue(label="overdue")
+        assert background.drain(timeout=10)  # ran although the request never ended
+        assert [run["label"] for run in SEEN] == ["overdue"]
+    finally:
+        background.ACTIVITY.ended()
+
+
+def test_the_activity_middleware_counts_the_request_even_when_the_view_fails() -> None:
+    def view(request: Any) -> Any:
+        assert background.ACTIVITY.in_flight == 1
+        raise RuntimeError("view failed")
+
+    before = background.ACTIVITY.in_flight
+    with pytest.raises(RuntimeError):
+        background.RequestActivity(view)(object())
+    assert background.ACTIVITY.in_flight == before

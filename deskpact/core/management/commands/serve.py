@@ -24,6 +24,13 @@ class Command(BaseCommand):
             "--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2"))
         )
         parser.add_argument("--no-demo", action="store_true", help="Never load demo data.")
+        parser.add_argument(
+            "--access-log",
+            default=os.environ.get("DESKPACT_ACCESS_LOG", ""),
+            metavar="FILE",
+            help="Log every request to FILE ('-' for the console); off by default, since a"
+            " proxy in front usually keeps one and it costs a few percent of each request.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
@@ -49,9 +56,9 @@ class Command(BaseCommand):
             options["bind"],
             "--workers",
             str(options["workers"]),
-            "--access-logfile",
-            "-",
             "--graceful-timeout",
             "5",
         ]
+        if options["access_log"]:
+            command += ["--access-logfile", options["access_log"]]
         raise SystemExit(subprocess.call(command))
