@@ -13,20 +13,17 @@ from django.urls import reverse_lazy
 from deskpact.accounts.models import User
 from deskpact.core.errors import DomainError
 from deskpact.tickets.models import Queue, Ticket
+from deskpact.web import widgets
 
 ME, NOBODY = "me", "none"
 BULK_MAX = 200
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
 
 
 class MultipleFileField(forms.FileField):
     """Any number of files under one name (Django's documented pattern)."""
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("widget", widgets.MultipleFileInput())
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
 
@@ -115,17 +112,23 @@ def show_service_error(
 class QueueFilterForm(forms.Form):
     """The filter bar of a console list; a value that is not valid is simply ignored."""
 
-    q = forms.CharField(required=False, max_length=200, label="Search")
-    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Ticket.Status.choices])
+    q = forms.CharField(required=False, max_length=200, label="Search", widget=widgets.TextInput)
+    status = forms.ChoiceField(
+        required=False, choices=[("", "Any status"), *Ticket.Status.choices], widget=widgets.Select
+    )
     priority = forms.ChoiceField(
-        required=False, choices=[("", "Any priority"), *Ticket.Priority.choices]
+        required=False,
+        choices=[("", "Any priority"), *Ticket.Priority.choices],
+        widget=widgets.Select,
     )
     channel = forms.ChoiceField(
-        required=False, choices=[("", "Any channel"), *Ticket.Channel.choices]
+        required=False,
+        choices=[("", "Any channel"), *Ticket.Channel.choices],
+        widget=widgets.Select,
     )
-    owner = forms.ChoiceField(required=False)
-    organization = forms.ChoiceField(required=False)
-    queue = forms.ChoiceField(required=False)
+    owner = forms.ChoiceField(required=False, widget=widgets.Select)
+    organization = forms.ChoiceField(required=False, widget=widgets.Select)
+    queue = forms.ChoiceField(required=False, widget=widgets.Select)
 
     def __init__(
         self,
@@ -164,7 +167,7 @@ class ReplyForm(forms.Form):
 
     body = forms.CharField(
         label="Public reply",
-        widget=forms.Textarea(attrs={"rows": 5, "data-shortcut": "r"}),
+        widget=widgets.Textarea(attrs={"rows": 5, "data-shortcut": "r"}),
         max_length=100_000,
     )
     attachments = MultipleFileField(label="Attach files")
@@ -177,7 +180,7 @@ class NoteForm(forms.Form):
 
     body = forms.CharField(
         label="Internal note",
-        widget=forms.Textarea(attrs={"rows": 3, "data-shortcut": "n"}),
+        widget=widgets.Textarea(attrs={"rows": 3, "data-shortcut": "n"}),
         max_length=100_000,
         help_text="Only agents see notes; they are never sent to the customer.",
     )
@@ -185,7 +188,7 @@ class NoteForm(forms.Form):
 
 
 class AssignForm(OwnerPickMixin, forms.Form):
-    owner = forms.ChoiceField(label="Owner")
+    owner = forms.ChoiceField(label="Owner", widget=widgets.Select)
 
     def __init__(self, data: Any = None, *, owners: Sequence[User], me: User, **kw: Any) -> None:
         super().__init__(data, **kw)
@@ -193,15 +196,17 @@ class AssignForm(OwnerPickMixin, forms.Form):
 
 
 class StatusForm(forms.Form):
-    status = forms.ChoiceField(choices=Ticket.Status.choices)
+    status = forms.ChoiceField(choices=Ticket.Status.choices, widget=widgets.Select)
 
 
 class PriorityForm(forms.Form):
-    priority = forms.ChoiceField(choices=Ticket.Priority.choices)
+    priority = forms.ChoiceField(choices=Ticket.Priority.choices, widget=widgets.Select)
 
 
 class CauseForm(forms.Form):
-    cause = forms.ChoiceField(required=False, choices=[("", "Not set"), *Ticket.Cause.choices])
+    cause = forms.ChoiceField(
+        required=False, choices=[("", "Not set"), *Ticket.Cause.choices], widget=widgets.Select
+    )
 
 
 class NewTicketForm(OwnerPickMixin, forms.Form):

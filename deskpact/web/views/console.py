@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
@@ -32,8 +33,10 @@ from deskpact.web.forms_console import (
     show_service_error,
 )
 from deskpact.web.views import console_paging as paging
+from deskpact.web.views.console_rows import list_rows
 
 HOME_ROWS = 10
+_SLUG = "open"
 
 
 class HtmxRequest(HttpRequest):
@@ -42,9 +45,12 @@ class HtmxRequest(HttpRequest):
 
 def nav_links(current: str, counts: dict[str, int] | None = None) -> dict[str, Any]:
     """The console's left navigation: its lists, with counts of active tickets when given."""
+    # One reverse() for all lists: each address is this one with its own slug.
+    head, _, tail = reverse("console:queue", args=[_SLUG]).rpartition(_SLUG)
     lists = [
         {
             "slug": which.value,
+            "url": f"{head}{which.value}{tail}",
             "title": title,
             "count": (counts or {}).get(which.value),
             "current": which.value == current,
@@ -102,8 +108,8 @@ def ticket_list(request: HtmxRequest, which: str) -> HttpResponse:
     except ValueError:
         raise Http404("No such list.") from None
     agent = signed_in(request)
-    visible = selectors.tickets_visible_to(agent)
-    owners = console_queries.possible_owners()
+    visible = console_queries.tickets_for(agent)  # rows and counts read only what they show
+    owners = console_queries.possible_owners_shown()
     queues = console_queries.queues_visible_to(agent)
     organizations = console_queries.organization_choices()
     form = QueueFilterForm(
@@ -118,17 +124,24 @@ def ticket_list(request: HtmxRequest, which: str) -> HttpResponse:
         rows = search_tickets(rows, query, include_internal=True)
     sort = paging.pick_sort(request.GET.get("sort"), searching=bool(query))
     size = paging.pick_page_size(request.GET.get("per"))
+    columns = console_queries.LIST_COLUMNS
     if sort == paging.RELEVANCE:
-        page = paging.ranked_page(rows, size=size, page=request.GET.get("page"))
+        page = paging.ranked_page(rows, size=size, page=request.GET.get("page"), columns=columns)
     else:
         page = paging.keyset_page(
-            rows, sort, size=size, after=request.GET.get("after"), before=request.GET.get("before")
+            rows,
+            sort,
+            size=size,
+            after=request.GET.get("after"),
+            before=request.GET.get("before"),
+            columns=columns,
         )
     context: dict[str, Any] = {
         "list_slug": current.value,
         "list_title": LIST_TITLES[current],
         "form": form,
         "page": page,
+        "rows": list_rows(page.rows),
         "sorts": [(key, s.label) for key, s in paging.SORTS.items()],
         "searching": bool(query),
         "page_sizes": paging.PAGE_SIZES,

@@ -10,6 +10,7 @@ import base64
 import binascii
 import json
 import operator
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import reduce
@@ -47,7 +48,7 @@ DEFAULT_SORT = "newest"
 
 @dataclass(frozen=True)
 class Page:
-    rows: list[Ticket]
+    rows: list[Any]  # tickets, or named tuples of the `columns` asked for
     sort: str
     next_after: str | None = None
     prev_before: str | None = None
@@ -67,7 +68,7 @@ def pick_page_size(value: str | None) -> int:
     return int(value) if value and value.isdigit() and int(value) in PAGE_SIZES else PAGE_SIZES[0]
 
 
-def encode_cursor(row: Ticket, sort: Sort) -> str:
+def encode_cursor(row: Any, sort: Sort) -> str:
     values: list[Any] = []
     for name, _ in sort.keys:
         value = getattr(row, name)
@@ -109,6 +110,14 @@ def _beyond(sort: Sort, values: list[Any], *, backwards: bool) -> Q:
     return reduce(operator.or_, branches)
 
 
+def _read(rows: QuerySet[Ticket], columns: Sequence[str], sort: Sort | None = None) -> Any:
+    """`rows` as tickets, or as named tuples of `columns` (and the sort keys, for cursors)."""
+    if not columns:
+        return rows
+    keys = [name for name, _ in sort.keys if name not in columns] if sort else []
+    return rows.values_list(*columns, *keys, named=True)
+
+
 def keyset_page(
     rows: QuerySet[Ticket],
     sort_name: str,
@@ -116,8 +125,10 @@ def keyset_page(
     size: int,
     after: str | None = None,
     before: str | None = None,
+    columns: Sequence[str] = (),
 ) -> Page:
-    """One page of `rows` in an allowlisted sort, after or before a cursor."""
+    """One page of `rows` in an allowlisted sort, after or before a cursor; rows are
+    tickets, or named tuples of `columns` when given."""
     sort = SORTS[sort_name]
     if any(name == "priority_rank" for name, _ in sort.keys):
         rows = rows.annotate(priority_rank=PRIORITY_RANK)
@@ -126,7 +137,7 @@ def keyset_page(
     if before_values is not None:
         flipped = [name if desc else f"-{name}" for name, desc in sort.keys]
         earlier = rows.filter(_beyond(sort, before_values, backwards=True))
-        found = list(earlier.order_by(*flipped)[: size + 1])
+        found = list(_read(earlier.order_by(*flipped), columns, sort)[: size + 1])
         more_before = len(found) > size
         page_rows = list(reversed(found[:size]))
         return Page(
@@ -137,7 +148,7 @@ def keyset_page(
         )
     if after_values is not None:
         rows = rows.filter(_beyond(sort, after_values, backwards=False))
-    found = list(rows.order_by(*sort.order())[: size + 1])
+    found = list(_read(rows.order_by(*sort.order()), columns, sort)[: size + 1])
     page_rows = found[:size]
     return Page(
         rows=page_rows,
@@ -147,12 +158,14 @@ def keyset_page(
     )
 
 
-def ranked_page(rows: QuerySet[Ticket], *, size: int, page: str | None) -> Page:
+def ranked_page(
+    rows: QuerySet[Ticket], *, size: int, page: str | None, columns: Sequence[str] = ()
+) -> Page:
     """Search results in the search's own order, in a few bounded offset pages."""
     number = int(page) if page and page.isdigit() else 1
     number = min(max(number, 1), MAX_SEARCH_PAGES)
     start = (number - 1) * size
-    found = list(rows[start : start + size + 1])
+    found = list(_read(rows, columns)[start : start + size + 1])
     return Page(
         rows=found[:size],
         sort=RELEVANCE,

@@ -14,6 +14,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,7 +24,7 @@ from deskpact.accounts.models import User
 from deskpact.accounts.requests import signed_in
 from deskpact.core.errors import DomainError
 from deskpact.tickets import console_queries, selectors, services, workflow
-from deskpact.tickets.models import Message, Ticket, TicketEvent
+from deskpact.tickets.models import Ticket
 from deskpact.web.decorators import agent_required
 from deskpact.web.forms_console import (
     ME,
@@ -64,6 +65,24 @@ def ticket_or_404(agent: User, key: str) -> Ticket:
     return ticket
 
 
+@dataclass(frozen=True)
+class Related:
+    follows: Ticket | None
+    follow_ups: list[Ticket]
+
+
+def page_ticket_or_404(visible: QuerySet[Ticket], key: str) -> tuple[Ticket, Related]:
+    """What the page shows of the visible ticket behind `key`, and its related tickets;
+    404 for anything else. Only the columns the page shows, unlike `ticket_or_404`."""
+    number = selectors.parse_key(key)
+    ticket, follow_ups = (
+        console_queries.ticket_with_follow_ups(visible, number) if number else (None, [])
+    )
+    if ticket is None:
+        raise Http404(f"No ticket {key}.")
+    return ticket, Related(console_queries.followed_ticket(visible, ticket), follow_ups)
+
+
 def _label(choices: type[Ticket.Status | Ticket.Priority | Ticket.Cause], value: Any) -> str:
     if not value:
         return "not set"
@@ -73,34 +92,34 @@ def _label(choices: type[Ticket.Status | Ticket.Priority | Ticket.Cause], value:
         return str(value)
 
 
-def describe_event(event: TicketEvent, names: dict[int, str]) -> str:
+def describe_event(kind: str, data: Any, names: dict[int, str]) -> str:
     """One line of history in words; kinds this page does not know are shown by name."""
-    data = event.data if isinstance(event.data, dict) else {}
+    data = data if isinstance(data, dict) else {}
     before, after = data.get("before"), data.get("after")
-    if event.kind == "created":
+    if kind == "created":
         return f"Opened via {data.get('channel', 'unknown channel')}"
-    if event.kind == "assigned":
+    if kind == "assigned":
         if after is None:
             return "Unassigned"
         return f"Assigned to {names.get(after, f'user #{after}')}"
-    if event.kind == "status":
+    if kind == "status":
         return f"Status {_label(Ticket.Status, before)} → {_label(Ticket.Status, after)}"
-    if event.kind == "priority":
+    if kind == "priority":
         return f"Priority {_label(Ticket.Priority, before)} → {_label(Ticket.Priority, after)}"
-    if event.kind == "cause":
+    if kind == "cause":
         return f"Cause {_label(Ticket.Cause, before)} → {_label(Ticket.Cause, after)}"
-    if event.kind == "replied":
+    if kind == "replied":
         return "Replied"
-    if event.kind == "noted":
+    if kind == "noted":
         return "Added an internal note"
-    if event.kind == "followed_up":
+    if kind == "followed_up":
         return f"Follow-up DP-{data.get('follow_up')} opened"
-    if event.kind == "rated":
+    if kind == "rated":
         return f"Rated {data.get('score')}/5"
-    return event.kind.replace("_", " ").capitalize()
+    return kind.replace("_", " ").capitalize()
 
 
-def _history(events: list[TicketEvent], owners: list[User]) -> list[HistoryLine]:
+def _history(events: list[console_queries.EventRow], owners: list[User]) -> list[HistoryLine]:
     names = {u.pk: u.name or u.email for u in owners}
     missing = {
         e.data["after"]
@@ -114,30 +133,35 @@ def _history(events: list[TicketEvent], owners: list[User]) -> list[HistoryLine]
     return [
         HistoryLine(
             at=e.at,
-            actor=(e.actor.name or e.actor.email) if e.actor else "Deskpact",
-            text=describe_event(e, names),
+            actor=(e.actor_name or e.actor_email) if e.actor_id else "Deskpact",
+            text=describe_event(e.kind, e.data, names),
         )
         for e in reversed(events)
     ]
 
 
-def _opening_is_a_message(ticket: Ticket, thread: list[Message]) -> bool:
+def _opening_is_a_message(ticket: Ticket, thread: list[console_queries.ThreadMessage]) -> bool:
     """open_ticket stores the first body as a message only when it carries attachments."""
     first = thread[0] if thread else None
     return bool(
-        first and first.created_at == ticket.created_at and first.author_id == ticket.submitter_id
+        first and first.created_at == ticket.created_at and first.author.pk == ticket.submitter_id
     )
 
 
 def ticket_context(
-    agent: User, ticket: Ticket, bound: dict[str, forms.Form] | None = None
+    agent: User,
+    ticket: Ticket,
+    bound: dict[str, forms.Form] | None = None,
+    *,
+    related: Related | None = None,
 ) -> dict[str, Any]:
-    """Everything the ticket page shows; `bound` replaces the blank form of one action."""
-    owners = console_queries.possible_owners(ticket.queue)
-    thread = list(selectors.messages_visible_to(agent, ticket))
-    follows, follow_ups = console_queries.related_tickets(
-        selectors.tickets_visible_to(agent), ticket
-    )
+    """Everything the ticket page shows; `bound` replaces the blank form of one action.
+    `related` is given when the caller read it with the ticket (`page_ticket_or_404`)."""
+    if related is None:
+        visible = console_queries.tickets_for(agent)
+        related = Related(*console_queries.related_tickets(visible, ticket))
+    owners = console_queries.possible_owners_shown(ticket.queue)
+    thread = console_queries.thread(selectors.messages_visible_to(agent, ticket))
     owner_value = (
         ME if ticket.owner_id == agent.pk else str(ticket.owner_id) if ticket.owner_id else "none"
     )
@@ -155,8 +179,8 @@ def ticket_context(
         "ticket": ticket,
         "thread": thread,
         "opening_in_thread": _opening_is_a_message(ticket, thread),
-        "follows": follows,
-        "follow_ups": follow_ups,
+        "follows": related.follows,
+        "follow_ups": related.follow_ups,
         "history": _history(console_queries.ticket_events(ticket), owners),
         "status_options": [
             (value, label, value == ticket.status or value in allowed)
@@ -171,15 +195,15 @@ def ticket_context(
 @require_GET
 def ticket_detail(request: HtmxRequest, key: str) -> HttpResponse:
     agent = signed_in(request)
-    ticket = ticket_or_404(agent, key)
-    return render(request, PAGE, ticket_context(agent, ticket))
+    ticket, related = page_ticket_or_404(console_queries.tickets_for(agent), key)
+    return render(request, PAGE, ticket_context(agent, ticket, related=related))
 
 
 def _done(request: HtmxRequest, agent: User, ticket: Ticket, main: str, note: str) -> HttpResponse:
     """After a successful action: the fresh panels for htmx, a redirect for a plain post."""
     if request.htmx:
-        fresh = ticket_or_404(agent, str(ticket.pk))
-        context = {**ticket_context(agent, fresh), "main": main, "flash": note}
+        fresh, related = page_ticket_or_404(console_queries.tickets_for(agent), str(ticket.pk))
+        context = {**ticket_context(agent, fresh, related=related), "main": main, "flash": note}
         return render(request, UPDATE, context)
     messages.success(request, note)
     anchor = "#thread" if main in ("reply", "note") else "#properties"

@@ -1,0 +1,19 @@
+"""Escaping for the HTML the console writes in Python (widgets.py, console_rows.py)."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from django.utils.functional import Promise
+
+
+def esc(value: Any) -> str:
+    """What django.utils.html.conditional_escape returns: safe strings as they are,
+    anything else escaped (& < > " '). Without its check of every argument for lazy
+    translations, which costs more than the escaping on a page of a few hundred values."""
+    if isinstance(value, Promise):
+        value = str(value)
+    if hasattr(value, "__html__"):
+        return str(value.__html__())
+    return html.escape(str(value))
