@@ -122,6 +122,8 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'deskpact.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's SQLite backend, with writers queued on a file lock (see its docstring).
+    DATABASES["default"]["ENGINE"] = "deskpact.core.sqlite_backend"
     # Kept open between requests like PostgreSQL's: opening a file and running the
     # PRAGMAs below on every request was a tenth of a ticket creation's time.
     DATABASES["default"]["OPTIONS"] = {
@@ -139,6 +141,11 @@ else:
     # Off by default: checking costs a round trip on every request. After a database
     # restart each web process then fails one request and reconnects on the next.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = _env_bool("DESKPACT_DB_HEALTH_CHECKS", False)
+    # Parameters bound on the server: psycopg prepares a statement the fifth time it runs,
+    # and PostgreSQL stops parsing and planning the same few statements on every request.
+    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = _env_bool(
+        "DESKPACT_DB_SERVER_SIDE_BINDING", True
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -148,7 +155,8 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # django-axes first: it refuses a locked-out email before a password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend with its per-request user lookup compiled once.
+    "deskpact.accounts.backends.AccountBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

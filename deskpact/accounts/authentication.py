@@ -11,6 +11,7 @@ from rest_framework.authentication import TokenAuthentication
 
 from deskpact.accounts import tokens
 from deskpact.accounts.models import ApiToken
+from deskpact.core.prepared import PreparedLookup
 
 
 class PasswordExpired(exceptions.PermissionDenied):
@@ -18,15 +19,20 @@ class PasswordExpired(exceptions.PermissionDenied):
     default_code = "password_expired"
 
 
+# Every API request makes this lookup: compiled once, not per request.
+_TOKEN_BY_DIGEST: PreparedLookup[ApiToken] = PreparedLookup(
+    lambda key_hash: ApiToken.objects.select_related("user", "user__organization").filter(
+        key_hash=key_hash
+    ),
+    "key_hash",
+)
+
+
 class ApiTokenAuthentication(TokenAuthentication):
     keyword = "Token"
 
     def authenticate_credentials(self, key: str) -> tuple[Any, ApiToken]:
-        token = (
-            ApiToken.objects.select_related("user", "user__organization")
-            .filter(key_hash=tokens.digest(key))
-            .first()
-        )
+        token = _TOKEN_BY_DIGEST.first(key_hash=tokens.digest(key))
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed("Invalid or revoked token.", code="bad_token")
         changed = token.user.password_changed_at

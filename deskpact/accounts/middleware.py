@@ -24,9 +24,9 @@ class PasswordExpiryMiddleware:
         if (
             user is not None
             and user.is_authenticated
+            and user.must_change_password_now()
             and not request.path.startswith(_ALWAYS_ALLOWED)
             and request.path not in self._allowed_paths()
-            and user.must_change_password_now()
         ):
             _warn_once(request, TEMPORARY if user.must_change_password else EXPIRED)
             return redirect("password_change")

@@ -8,12 +8,32 @@ SESSION_ENGINE = "deskpact.accounts.sessions".
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+from django.contrib.sessions.models import Session
+from django.utils import timezone
 
 from deskpact.accounts.models import UserSession
+from deskpact.core.prepared import PreparedLookup
+
+# Read on every signed-in page: compiled once.
+_SESSION_BY_KEY: PreparedLookup[Session] = PreparedLookup(
+    lambda session_key: Session.objects.filter(session_key=session_key), "session_key"
+)
 
 
 class SessionStore(DatabaseSessionStore):
+    def _get_session_from_db(self) -> Any:
+        # Django's own lookup, with the expiry compared here rather than in SQL.
+        if not self.session_key:
+            return None
+        session = _SESSION_BY_KEY.first(session_key=self.session_key)
+        if session is None or session.expire_date <= timezone.now():
+            self._session_key = None
+            return None
+        return session
+
     def cycle_key(self) -> None:
         old_key = self.session_key
         super().cycle_key()

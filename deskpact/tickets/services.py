@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from deskpact.accounts.contacts import find_or_create_contact
 from deskpact.accounts.models import Organization, User
+from deskpact.core.prepared import PreparedLookup
 from deskpact.core.text import clean_text
 from deskpact.licensing.policy import (
     current_license_model,
@@ -44,8 +45,14 @@ def record_event(
     TicketEvent.objects.create(ticket=ticket, actor=by, kind=kind, data=data, at=at)
 
 
+# Read on every new ticket that names no queue: compiled once.
+_DEFAULT_QUEUE: PreparedLookup[Queue] = PreparedLookup(
+    lambda: Queue.objects.filter(is_default=True).order_by("pk")
+)
+
+
 def default_queue() -> Queue:
-    queue = Queue.objects.filter(is_default=True).first() or Queue.objects.order_by("pk").first()
+    queue = _DEFAULT_QUEUE.first() or Queue.objects.order_by("pk").first()
     if queue is None:
         queue, _ = Queue.objects.get_or_create(
             slug="support", defaults={"name": "Support", "is_default": True}
