@@ -45,13 +45,17 @@ def contact_address(email: str) -> str:
 
 def find_contact(email: str) -> User | None:
     """The person behind `email` if the desk knows them (compared without case)."""
-    return User.objects.filter(email__iexact=contact_address(email)).first()
+    return _known(contact_address(email))
+
+
+def _known(address: str) -> User | None:
+    return User.objects.filter(email__iexact=address).first()
 
 
 def find_or_create_contact(email: str, *, name: str = "", source: str) -> Contact:
     """The person behind `email`, created as a customer contact when unknown."""
     address = contact_address(email)
-    existing = User.objects.filter(email__iexact=address).first()
+    existing = _known(address)
     if existing is not None:  # the common case needs no transaction of its own
         return Contact(existing, created=False)
     return _create_contact(address, name=name, source=source)

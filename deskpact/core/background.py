@@ -121,7 +121,7 @@ class _Runner:
 
 def _lower_priority() -> None:
     # Linux keeps a nice value per thread: only this thread yields the CPU to requests.
-    nice = int(getattr(settings, "DESKPACT_BACKGROUND_NICE", 10))
+    nice = settings.DESKPACT_BACKGROUND_NICE
     try:
         current = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), min(19, current + nice))
@@ -151,12 +151,13 @@ class _Activity:
 
 
 ACTIVITY = _Activity()
+EXIT_WAIT = 10.0  # seconds a stopping process waits for its queued work
 IDLE_GAP = 0.02  # a pause this long between requests is free time for background work
 
 
 def _wait_for_idle(since: float) -> None:
     # Polled, not signalled: a wake-up every 10 ms costs nothing next to a request.
-    max_defer = float(getattr(settings, "DESKPACT_BACKGROUND_MAX_DEFER", 30))
+    max_defer = settings.DESKPACT_BACKGROUND_MAX_DEFER
     while not ACTIVITY.idle_for(IDLE_GAP) and time.monotonic() - since < max_defer:
         time.sleep(0.01)
 
@@ -198,7 +199,7 @@ def drain(timeout: float = 30.0) -> bool:
 @atexit.register
 def _drain_at_exit() -> None:
     # A command that queued mail (say `deskpact demo`) lets it go out before exiting.
-    if not drain(timeout=float(getattr(settings, "DESKPACT_BACKGROUND_EXIT_WAIT", 10))):
+    if not drain(timeout=EXIT_WAIT):
         logger.warning("background work still queued at exit; periodic jobs will pick it up")
 
 

@@ -1,10 +1,12 @@
-"""Escaping for the HTML the console writes in Python (widgets.py, console_rows.py)."""
+"""Escaping and links for the HTML the console writes in Python (widgets.py, console_rows.py)."""
 
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import Any
 
+from django.urls import reverse
 from django.utils.functional import Promise
 
 
@@ -17,3 +19,10 @@ def esc(value: Any) -> str:
     if hasattr(value, "__html__"):
         return str(value.__html__())
     return html.escape(str(value))
+
+
+def address_maker(url_name: str, sample: str) -> Callable[[str], str]:
+    """Addresses of `url_name` for many values of its one argument from a single reverse():
+    reversing every row's link was a visible part of a list page."""
+    head, _, tail = reverse(url_name, args=[sample]).rpartition(sample)
+    return lambda value: f"{head}{value}{tail}"

@@ -51,7 +51,7 @@ def test_each_call_runs_one_statement_with_its_own_value(customer: User, agent: 
 
 
 def test_a_value_the_query_transforms_is_refused_when_compiled(customer: User) -> None:
-    # iexact lower-cases its value on some databases: the marker would not survive.
+    # icontains wraps its value in %…%: the marker does not reach SQL unchanged.
     by_email: PreparedLookup[User] = PreparedLookup(
         lambda email: User.objects.filter(email__icontains=email), "email"
     )

@@ -12,7 +12,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
@@ -32,11 +31,11 @@ from deskpact.web.forms_console import (
     owner_choices,
     show_service_error,
 )
+from deskpact.web.markup import address_maker
 from deskpact.web.views import console_paging as paging
 from deskpact.web.views.console_rows import list_rows
 
 HOME_ROWS = 10
-_SLUG = "open"
 
 
 class HtmxRequest(HttpRequest):
@@ -45,12 +44,11 @@ class HtmxRequest(HttpRequest):
 
 def nav_links(current: str, counts: dict[str, int] | None = None) -> dict[str, Any]:
     """The console's left navigation: its lists, with counts of active tickets when given."""
-    # One reverse() for all lists: each address is this one with its own slug.
-    head, _, tail = reverse("console:queue", args=[_SLUG]).rpartition(_SLUG)
+    list_url = address_maker("console:queue", "open")
     lists = [
         {
             "slug": which.value,
-            "url": f"{head}{which.value}{tail}",
+            "url": list_url(which.value),
             "title": title,
             "count": (counts or {}).get(which.value),
             "current": which.value == current,

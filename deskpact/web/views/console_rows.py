@@ -12,17 +12,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.urls import reverse
 from django.utils import dateformat, formats, timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
 
 from deskpact.tickets.models import KEY_PREFIX, Ticket
-from deskpact.web.markup import esc
+from deskpact.web.markup import address_maker, esc
 
 STATUS_LABELS: dict[str, str] = dict(Ticket.Status.choices)
 PRIORITY_LABELS: dict[str, str] = dict(Ticket.Priority.choices)
-_KEY = "DP-0"
 
 ROW = (
     '<tr data-row data-testid="row-{key}">\n'
@@ -48,8 +46,7 @@ def _row(**values: object) -> SafeString:
 def list_rows(tickets: Sequence[Any]) -> list[SafeString]:
     """One <tr> per ticket, from rows of console_queries.LIST_COLUMNS (the columns of
     console/_ticket_list.html's header)."""
-    # One reverse() for the page: every ticket's address is this one with its own key.
-    head, _, tail = reverse("console:ticket", args=[_KEY]).rpartition(_KEY)
+    ticket_url = address_maker("console:ticket", "DP-0")
     datetime_format = formats.get_format("DATETIME_FORMAT")
     now = timezone.now()
     rows = []
@@ -60,7 +57,7 @@ def list_rows(tickets: Sequence[Any]) -> list[SafeString]:
             _row(
                 key=key,
                 pk=t.id,
-                url=f"{head}{key}{tail}",
+                url=ticket_url(key),
                 subject=t.subject,
                 requester=t.requester__name or t.requester__email,
                 organization=(
