@@ -141,11 +141,14 @@ else:
     # Off by default: checking costs a round trip on every request. After a database
     # restart each web process then fails one request and reconnects on the next.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = _env_bool("DESKPACT_DB_HEALTH_CHECKS", False)
-    # Parameters bound on the server: psycopg prepares a statement the fifth time it runs,
-    # and PostgreSQL stops parsing and planning the same few statements on every request.
-    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = _env_bool(
-        "DESKPACT_DB_SERVER_SIDE_BINDING", True
-    )
+    # Parameters bound on the server, and a statement prepared the fifth time a connection
+    # runs it: PostgreSQL then stops parsing and planning the same statements on every
+    # request (planning a ticket with its people and queue cost more than running it).
+    # Set DESKPACT_DB_PREPARE_THRESHOLD=off behind a pooler in transaction mode.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["server_side_binding"] = _env_bool("DESKPACT_DB_SERVER_SIDE_BINDING", True)
+    _prepare = os.environ.get("DESKPACT_DB_PREPARE_THRESHOLD", "5").strip().lower()
+    _options["prepare_threshold"] = None if _prepare in ("off", "none", "") else int(_prepare)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
 
 from deskpact.accounts.domains import InvalidDomain, normalize_domain
 from deskpact.accounts.models import OrganizationDomain, User
 from deskpact.core import audit
+from deskpact.core.prepared import PreparedLookup
 from deskpact.core.text import clean_text
 
 
@@ -48,8 +50,16 @@ def find_contact(email: str) -> User | None:
     return _known(contact_address(email))
 
 
+# Emails are stored in lower case; LOWER(email) is what the unique index covers, so the
+# lookup is an index probe (email__iexact compares UPPER() and reads the whole table).
+_BY_ADDRESS: PreparedLookup[User] = PreparedLookup(
+    lambda address: User.objects.alias(address=Lower("email")).filter(address=address).order_by(),
+    "address",
+)
+
+
 def _known(address: str) -> User | None:
-    return User.objects.filter(email__iexact=address).first()
+    return _BY_ADDRESS.first(address=address)
 
 
 def find_or_create_contact(email: str, *, name: str = "", source: str) -> Contact:

@@ -1,31 +1,83 @@
-"""Lookups compiled to SQL once per connection, for the few every request makes.
+"""Statements compiled to SQL once per connection, for the few every request makes.
 
 Turning a QuerySet into SQL costs Django more than running it: for the API token lookup
 (a token, its user and the user's organization) about 0.3 ms of compiling against 0.04 ms
-in the database, on every API request. A PreparedLookup compiles its QuerySet once, with
-markers where the values go, keeps the SQL and Django's own recipe for turning rows into
-model instances (converters, select_related populators), and from then on only executes.
-Queries still go through Django's cursor, so query logging and counting see them.
+in the database, on every API request. A prepared statement compiles its QuerySet once,
+with markers where the values go, keeps the SQL (and, for lookups, Django's own recipe for
+turning rows into model instances) and from then on only executes. Queries still go
+through Django's cursor, so query logging and counting see them.
 
 Only for fixed shapes: `build` must give the same SQL whatever the values.
+
+- `PreparedLookup.first(**values)`: the first model instance, with its select_related rows.
+- `PreparedValues.rows(**values)`: every row of a `values_list` QuerySet, as tuples.
+- `PreparedUpdate.run(**values)`: an `UPDATE`; returns how many rows it changed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from django.db import connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
+from django.db.models.sql import UpdateQuery
 
 M = TypeVar("M", bound=Model)
 
 
-def _marker(name: str, index: int, ints: tuple[str, ...]) -> str | int:
-    # Integer columns get a number no row has; text columns a string no one sends.
-    return -987_654_321_000 - index if name in ints else f"\x00deskpact-prepared:{name}\x00"
+Value = str | int | datetime | None
+
+
+class _Slots:
+    """Where each named value goes in a compiled statement's parameters."""
+
+    def __init__(
+        self, names: tuple[str, ...], ints: tuple[str, ...], datetimes: tuple[str, ...]
+    ) -> None:
+        self.names, self.ints, self.datetimes = names, ints, datetimes
+
+    def markers(self) -> dict[str, Any]:
+        # Integer columns get a number no row has, times a moment no row has, text columns
+        # a string no one sends.
+        return {name: self._marker(name, i) for i, name in enumerate(self.names)}
+
+    def _marker(self, name: str, index: int) -> Any:
+        if name in self.ints:
+            return -987_654_321_000 - index
+        if name in self.datetimes:
+            return datetime(1901, 2, 3, 4, 5, 6, 700_000 + index, tzinfo=UTC)
+        return f"\x00deskpact-prepared:{name}\x00"
+
+    def find(self, params: tuple[Any, ...], connection: Any) -> dict[int, str]:
+        """Positions of the markers in `params` (as the database adapter gives them)."""
+        wanted = {}
+        for name, marker in self.markers().items():
+            if name in self.datetimes:
+                marker = connection.ops.adapt_datetimefield_value(marker)
+            wanted[name] = marker
+        slots = {}
+        for position, value in enumerate(params):
+            for name, marker in wanted.items():
+                if type(value) is type(marker) and value == marker:
+                    slots[position] = name
+        if sorted(slots.values()) != sorted(self.names):
+            raise ValueError("every value must appear once, unchanged, in the query's params")
+        return slots
+
+    def fill(
+        self, params: tuple[Any, ...], slots: dict[int, str], values: dict[str, Value], conn: Any
+    ) -> list[Any]:
+        filled = list(params)
+        for position, name in slots.items():
+            value = values[name]
+            if name in self.datetimes and value is not None:
+                value = conn.ops.adapt_datetimefield_value(value)
+            filled[position] = value
+        return filled
 
 
 @dataclass(frozen=True)
@@ -46,19 +98,20 @@ class PreparedLookup(Generic[M]):
     """`first(**values)`: the first row of `build(**markers)` with the values filled in."""
 
     def __init__(
-        self, build: Callable[..., QuerySet[M]], *names: str, ints: tuple[str, ...] = ()
+        self,
+        build: Callable[..., QuerySet[M]],
+        *names: str,
+        ints: tuple[str, ...] = (),
+        datetimes: tuple[str, ...] = (),
     ) -> None:
         self._build = build
-        self._names = names
-        self._ints = ints
+        self._slots = _Slots(names, ints, datetimes)
         self._compiled: dict[int, _Compiled] = {}
 
-    def first(self, **values: str | int) -> M | None:
+    def first(self, **values: Value) -> M | None:
         connection = connections["default"]
         compiled = self._compiled.get(id(connection)) or self._compile(connection)
-        params = list(compiled.params)
-        for position, name in compiled.slots.items():
-            params[position] = values[name]
+        params = self._slots.fill(compiled.params, compiled.slots, values, connection)
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             row = cursor.fetchone()
@@ -74,17 +127,10 @@ class PreparedLookup(Generic[M]):
         return obj  # type: ignore[return-value]
 
     def _compile(self, connection: Any) -> _Compiled:
-        markers = {name: _marker(name, i, self._ints) for i, name in enumerate(self._names)}
-        queryset = self._build(**markers)[:1]
+        queryset = self._build(**self._slots.markers())[:1]
         compiler = queryset.query.get_compiler(using="default")
         sql, params = compiler.as_sql()
-        slots = {}
-        for position, value in enumerate(params):
-            for name, marker in markers.items():
-                if type(value) is type(marker) and value == marker:
-                    slots[position] = name
-        if sorted(slots.values()) != sorted(self._names):
-            raise ValueError("every value must appear once, unchanged, in the query's params")
+        slots = self._slots.find(tuple(params), connection)
         select, klass_info = compiler.select, compiler.klass_info
         fields = klass_info["select_fields"]
         start, end = fields[0], fields[-1] + 1
@@ -100,6 +146,92 @@ class PreparedLookup(Generic[M]):
             init_list=[f[0].target.attname for f in select[start:end]],
             # django-stubs describe Django 6, which added an argument; 5.2 takes three.
             populators=get_related_populators(klass_info, select, "default"),  # type: ignore[call-arg]
+        )
+        self._compiled[id(connection)] = compiled
+        return compiled
+
+
+@dataclass(frozen=True)
+class _Statement:
+    sql: str
+    params: tuple[Any, ...]
+    slots: dict[int, str]
+    compiler: Any = None
+    converters: Any = None
+
+
+class PreparedValues:
+    """`rows(**values)`: the rows of `build(**markers)`, a `values_list` QuerySet."""
+
+    def __init__(
+        self,
+        build: Callable[..., QuerySet[Any, Any]],
+        *names: str,
+        ints: tuple[str, ...] = (),
+        datetimes: tuple[str, ...] = (),
+    ) -> None:
+        self._build = build
+        self._slots = _Slots(names, ints, datetimes)
+        self._compiled: dict[int, _Statement] = {}
+
+    def rows(self, **values: Value) -> list[tuple[Any, ...]]:
+        connection = connections["default"]
+        compiled = self._compiled.get(id(connection)) or self._compile(connection)
+        params = self._slots.fill(compiled.params, compiled.slots, values, connection)
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            rows = [tuple(row) for row in cursor.fetchall()]
+        if compiled.converters:
+            converted = compiled.compiler.apply_converters(rows, compiled.converters)
+            rows = [tuple(row) for row in converted]
+        return rows
+
+    def _compile(self, connection: Any) -> _Statement:
+        compiler = self._build(**self._slots.markers()).query.get_compiler(using="default")
+        sql, params = compiler.as_sql()
+        select = compiler.select
+        compiled = _Statement(
+            sql=sql,
+            params=tuple(params),
+            slots=self._slots.find(tuple(params), connection),
+            compiler=compiler,
+            converters=compiler.get_converters([s[0] for s in select[: compiler.col_count]]),
+        )
+        self._compiled[id(connection)] = compiled
+        return compiled
+
+
+class PreparedUpdate:
+    """`run(**values)`: `build(**markers)` gives a QuerySet and the changes to make to its
+    rows, as for `QuerySet.update`; returns the number of rows changed."""
+
+    def __init__(
+        self,
+        build: Callable[..., tuple[QuerySet[Any], dict[str, Any]]],
+        *names: str,
+        ints: tuple[str, ...] = (),
+        datetimes: tuple[str, ...] = (),
+    ) -> None:
+        self._build = build
+        self._slots = _Slots(names, ints, datetimes)
+        self._compiled: dict[int, _Statement] = {}
+
+    def run(self, **values: Value) -> int:
+        connection = connections["default"]
+        compiled = self._compiled.get(id(connection)) or self._compile(connection)
+        params = self._slots.fill(compiled.params, compiled.slots, values, connection)
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            return int(cursor.rowcount)
+
+    def _compile(self, connection: Any) -> _Statement:
+        queryset, changes = self._build(**self._slots.markers())
+        query: Any = queryset.query.chain(UpdateQuery)  # as QuerySet.update builds it
+        query.add_update_values(changes)
+        query.clear_ordering(force=True)
+        sql, params = query.get_compiler(using="default").as_sql()
+        compiled = _Statement(
+            sql=sql, params=tuple(params), slots=self._slots.find(tuple(params), connection)
         )
         self._compiled[id(connection)] = compiled
         return compiled

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from deskpact.accounts import services
-from deskpact.accounts.contacts import find_or_create_contact
+from deskpact.accounts.contacts import find_contact, find_or_create_contact
 from deskpact.accounts.models import Organization, User
 from deskpact.core.models import AuditEntry
 
@@ -35,6 +35,17 @@ def test_a_known_sender_in_another_case_is_the_same_person(customer: User) -> No
 
     assert (contact.user, contact.created) == (customer, False)
     assert User.objects.count() == 1
+
+
+def test_wildcard_characters_in_an_address_match_only_themselves(customer: User) -> None:
+    # "_" and "%" are LIKE wildcards: "a_b" must not find "axb" (nor "a%b" anyone).
+    axb = User.objects.create(email="axb@acme.example", name="Axb")
+    found = find_contact("AXB@acme.example")
+    assert found == axb
+    assert find_contact("a_b@acme.example") is None
+    assert find_contact("a%b@acme.example") is None
+    contact = find_or_create_contact("a_b@acme.example", source="email")
+    assert contact.created is True and contact.user != axb
 
 
 def test_a_sender_from_an_unclaimed_domain_belongs_to_no_organization(acme: Organization) -> None:
