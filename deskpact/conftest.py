@@ -10,6 +10,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from deskpact.accounts.models import Organization, User
+from deskpact.licensing.services import remember_installed_license
+from deskpact.testing import licenses
 from deskpact.testing.factories import OrganizationFactory, UserFactory
 
 # Playwright's sync API runs an event loop in the test thread; Django must allow ORM use there.
@@ -31,6 +33,16 @@ def _test_settings(settings: Any) -> None:
     # Background work runs inside the request, so a test sees its mail and rows at once;
     # deskpact/core/tests/test_background.py covers the background thread itself.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    # Each test's database starts with no license installed; the terms a previous test
+    # installed are forgotten, and reading "none" costs no statement in query counts.
+    remember_installed_license(None)
+    settings.LICENSE_PUBLIC_KEYS = [licenses.PUBLIC]  # the key `issue_key` signs with
+
+
+@pytest.fixture
+def issue_key() -> licenses.IssueKey:
+    """Signed license keys the test desk trusts (deskpact/testing/licenses.py)."""
+    return licenses.issue_key
 
 
 @pytest.fixture

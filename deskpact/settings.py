@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "deskpact.accounts",
     "deskpact.tickets",
     "deskpact.mail",
+    "deskpact.licensing",
     "deskpact.web",
     "deskpact.api",
 ]
@@ -112,6 +113,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "deskpact.web.context.license_warning",
             ],
         },
     },
@@ -151,6 +153,16 @@ else:
     _options["prepare_threshold"] = None if _prepare in ("off", "none", "") else int(_prepare)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Licensing ------------------------------------------------------------
+
+# Public keys (base64url, from `deskpact license keygen`) whose signed license keys this
+# desk accepts; comma-separated. None: only the evaluation license.
+LICENSE_PUBLIC_KEYS = [
+    k.strip() for k in os.environ.get("DESKPACT_LICENSE_PUBLIC_KEYS", "").split(",") if k.strip()
+]
+# How long a process keeps the installed license's terms before reading them again.
+LICENSE_CACHE_SECONDS = float(os.environ.get("DESKPACT_LICENSE_CACHE_SECONDS", "5"))
 
 # --- Accounts and passwords -----------------------------------------------
 

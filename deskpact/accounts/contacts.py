@@ -18,6 +18,7 @@ from deskpact.accounts.models import OrganizationDomain, User
 from deskpact.core import audit
 from deskpact.core.prepared import PreparedLookup
 from deskpact.core.text import clean_text
+from deskpact.licensing.services import claim_named_seat
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ def _create_contact(address: str, *, name: str, source: str) -> Contact:
         organization=claimed.organization if claimed else None,
     )
     user.set_unusable_password()
+    claim_named_seat(user.role, field="email")  # Team model: every sender is licensed
     try:
         with transaction.atomic():  # two first messages from one sender at once: one user
             user.save()

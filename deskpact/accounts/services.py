@@ -13,6 +13,8 @@ from deskpact.accounts import tokens
 from deskpact.accounts.domains import InvalidDomain, parse_domains
 from deskpact.accounts.models import ApiToken, Organization, OrganizationDomain, User, UserSession
 from deskpact.core import audit
+from deskpact.licensing.policy import current_license_model, role_is_licensed
+from deskpact.licensing.services import claim_named_seat
 
 ORGANIZATION_FIELDS = ("name", "currency", "time_zone", "tax_rate", "shares_tickets")
 USER_FIELDS = (
@@ -125,8 +127,11 @@ def create_user(
 def add_user(
     user: User, *, by: User | None, password: str | None, must_change_password: bool = False
 ) -> User:
-    """Store a new, unsaved `user` after validating it and its password."""
+    """Store a new, unsaved `user` after validating it and its password; a licensed user
+    needs a free named seat."""
     user.full_clean(exclude=["password"])
+    if user.is_active:
+        claim_named_seat(user.role, by=by)
     if password:
         from django.contrib.auth.password_validation import validate_password
 
@@ -157,6 +162,10 @@ def update_user(user: User, *, by: User | None, **fields: Any) -> User:
             raise ValueError(f"unknown user field {name}")
         setattr(user, name, value)
     user.full_clean(exclude=["password"])
+    model = current_license_model()
+    if user.is_active and not (stored.is_active and role_is_licensed(stored.role, model)):
+        # Promoted or reactivated: a seat is taken only by becoming licensed.
+        claim_named_seat(user.role, field="is_active" if not stored.is_active else "role", by=by)
     stays_admin = user.is_active and user.role == User.Role.ADMIN
     if stored.is_active and stored.role == User.Role.ADMIN and not stays_admin:
         # Locked so two admins demoting each other at once cannot both succeed.

@@ -1,8 +1,7 @@
 """Which license model the desk runs under, and who it licenses (SPEC §3).
 
-Until license keys land the desk runs on the evaluation license: Support model.
-Everything that depends on the model asks `current_license_model()`, so only this
-module changes when keys arrive.
+Everything that depends on the model asks `current_license_model()`: the model of the
+installed license while it holds, else the evaluation license's (Support).
 """
 
 from __future__ import annotations
@@ -20,7 +19,9 @@ STAFF_ROLES = frozenset({"admin", "agent"})
 
 def current_license_model() -> LicenseModel:
     """The model of the license in force; the evaluation license is Support."""
-    return LicenseModel.SUPPORT
+    from deskpact.licensing.services import license_standing  # models import this module
+
+    return LicenseModel(license_standing().terms.model)
 
 
 def role_is_licensed(role: str, model: LicenseModel) -> bool:

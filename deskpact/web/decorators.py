@@ -15,14 +15,21 @@ from deskpact.accounts.requests import signed_in
 View = Callable[..., HttpResponse]
 
 
-def agent_required(view: View) -> View:
-    """Agents and admins only; customers get 403, strangers the login page."""
+def _role_required(allowed: Callable[[Any], bool], refusal: str) -> Callable[[View], View]:
+    def decorate(view: View) -> View:
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not allowed(signed_in(request)):
+                raise PermissionDenied(refusal)
+            return view(request, *args, **kwargs)
 
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not signed_in(request).is_agent:
-            raise PermissionDenied("This page is for agents.")
-        return view(request, *args, **kwargs)
+        return wrapper
 
-    return wrapper
+    return decorate
+
+
+# Agents and admins only; customers get 403, strangers the login page.
+agent_required = _role_required(lambda user: user.is_agent, "This page is for agents.")
+# Admins only; agents and customers get 403, strangers the login page.
+admin_required = _role_required(lambda user: user.is_admin, "This page is for admins.")

@@ -1,13 +1,14 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from deskpact.web.views import auth, home
+from deskpact.web.views import auth, home, license
 
 urlpatterns = [
     path("", home.home, name="home"),
     path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/", home.account, name="account"),
+    path("license/", license.license_page, name="license"),
     path("account/sign-out-everywhere/", auth.sign_out_everywhere, name="sign_out_everywhere"),
     path("account/password/", auth.PasswordChangeView.as_view(), name="password_change"),
     path(

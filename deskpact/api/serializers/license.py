@@ -1,0 +1,61 @@
+"""The license in force, its seats, and installing a key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
+from rest_framework import serializers
+
+from deskpact.licensing.services import SeatUsage
+from deskpact.licensing.standing import Standing
+
+
+class LicenseOut(serializers.Serializer):
+    licensee = serializers.CharField()
+    state = serializers.ChoiceField(choices=["evaluation", "active", "grace", "lapsed"])
+    model = serializers.ChoiceField(choices=["support", "team"])
+    seat_type = serializers.ChoiceField(choices=["named", "concurrent"])
+    seats = serializers.IntegerField()
+    overdraft_percent = serializers.IntegerField()
+    seats_in_use = serializers.IntegerField(help_text="Named seats: licensed users.")
+    price_per_seat = serializers.DecimalField(max_digits=12, decimal_places=3, allow_null=True)
+    currency = serializers.CharField(allow_null=True)
+    valid_until = serializers.DateField(allow_null=True)
+    ends_on = serializers.DateField(allow_null=True, help_text="valid_until plus grace days")
+    license_id = serializers.CharField(allow_blank=True)
+    warning = serializers.CharField(allow_blank=True)
+
+    @staticmethod
+    def of(standing: Standing, usage: SeatUsage) -> dict[str, Any]:
+        terms, paid = standing.terms, not standing.is_evaluation
+        return {
+            "licensee": terms.licensee,
+            "state": str(standing.state),
+            "model": str(terms.model),
+            "seat_type": str(terms.seat_type),
+            "seats": terms.seats,
+            "overdraft_percent": terms.overdraft_percent,
+            "seats_in_use": usage.in_use,
+            "price_per_seat": terms.price_per_seat if paid else None,
+            "currency": terms.currency if paid else None,
+            "valid_until": terms.valid_until if paid else None,
+            "ends_on": terms.ends_on if paid else None,
+            "license_id": terms.license_id,
+            "warning": standing.warning,
+        }
+
+
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Install a key",
+            value={"key": "DPL1.eyJjdXJyZW5jeSI6IkVVUiIs….Q2l3bS1x…"},
+            request_only=True,
+        )
+    ]
+)
+class LicenseKeyIn(serializers.Serializer):
+    key = serializers.CharField(
+        max_length=10_000, help_text="A key from `deskpact license issue`; line breaks are fine."
+    )

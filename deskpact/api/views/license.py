@@ -1,0 +1,43 @@
+"""/api/v1/license/: the license in force (admins), and installing a key."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from deskpact.accounts.requests import signed_in
+from deskpact.api.permissions import PasswordCurrent
+from deskpact.api.serializers.license import LicenseKeyIn, LicenseOut
+from deskpact.licensing.services import install_license, license_standing, seat_usage
+
+
+class AdminsOnly(BasePermission):
+    message = "Only admins see and change the desk's license."
+
+    def has_permission(self, request: Request, view: object) -> bool:
+        return bool(getattr(request.user, "is_admin", False))
+
+
+class LicenseView(APIView):
+    permission_classes = [PasswordCurrent, AdminsOnly]
+
+    @extend_schema(responses={200: LicenseOut}, summary="The license in force and its seats")
+    def get(self, request: Request) -> Response:
+        standing = license_standing()
+        return Response(LicenseOut(LicenseOut.of(standing, seat_usage(standing))).data)
+
+    @extend_schema(
+        request=LicenseKeyIn,
+        responses={201: LicenseOut},
+        summary="Install a license key",
+        description="A key that is malformed, changed, signed by an untrusted key or already "
+        "ended is refused (`invalid_license_key`) and the license in force stays.",
+    )
+    def post(self, request: Request) -> Response:
+        payload = LicenseKeyIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        standing = install_license(payload.validated_data["key"], by=signed_in(request))
+        return Response(LicenseOut(LicenseOut.of(standing, seat_usage(standing))).data, status=201)

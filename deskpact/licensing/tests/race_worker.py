@@ -1,0 +1,33 @@
+"""A separate process adding an agent to the test database (see test_seat_race.py).
+
+Django is set up inside the process, pointed at the test database the parent uses.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+
+def add_agent(database_name: str, n: int, barrier: Any, results: Any) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "deskpact.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from deskpact.accounts import services
+    from deskpact.licensing.errors import NoSeatFree
+
+    connection.settings_dict["NAME"] = database_name
+    connection.ensure_connection()
+    barrier.wait(timeout=60)  # every process asks at the same moment
+    try:
+        services.create_user(email=f"racer{n}@desk.example", name=f"R{n}", role="agent", by=None)
+        results.put((n, "granted", ""))
+    except NoSeatFree as exc:
+        results.put((n, "refused", exc.message))
+    except Exception as exc:  # reported to the test, which fails on it
+        results.put((n, "error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        connection.close()
