@@ -95,6 +95,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "deskpact.accounts.middleware.PasswordExpiryMiddleware",
+    # Concurrent licenses: a signed-in licensed user holds a seat (deskpact/licensing).
+    "deskpact.licensing.middleware.SeatLeaseMiddleware",
     # Last, as django-axes asks: it turns lockouts raised below into responses.
     "axes.middleware.AxesMiddleware",
 ]
@@ -163,6 +165,10 @@ LICENSE_PUBLIC_KEYS = [
 ]
 # How long a process keeps the installed license's terms before reading them again.
 LICENSE_CACHE_SECONDS = float(os.environ.get("DESKPACT_LICENSE_CACHE_SECONDS", "5"))
+# Concurrent seats: a lease runs out after this many idle minutes; a process renews a
+# user's lease at most this often (seconds).
+LICENSE_LEASE_IDLE_MINUTES = float(os.environ.get("DESKPACT_LICENSE_IDLE_MINUTES", "30"))
+LICENSE_LEASE_RENEW_SECONDS = float(os.environ.get("DESKPACT_LICENSE_RENEW_SECONDS", "60"))
 
 # --- Accounts and passwords -----------------------------------------------
 
@@ -307,7 +313,7 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": int(os.environ.get("DESKPACT_PROXY_COUNT", "0")),
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "deskpact.accounts.authentication.ApiTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "deskpact.accounts.authentication.SeatSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

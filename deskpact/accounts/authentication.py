@@ -7,11 +7,13 @@ from typing import Any
 
 from django.utils import timezone
 from rest_framework import exceptions
-from rest_framework.authentication import TokenAuthentication
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.request import Request
 
 from deskpact.accounts import tokens
 from deskpact.accounts.models import ApiToken
 from deskpact.core.prepared import PreparedLookup
+from deskpact.licensing.leases import keep_seat
 
 
 class PasswordExpired(exceptions.PermissionDenied):
@@ -45,4 +47,15 @@ class ApiTokenAuthentication(TokenAuthentication):
         # Touch at most once a minute: a busy client must not write on every request.
         if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        keep_seat(token.user, at=now)  # concurrent licenses: NoSeatFree (409) when full
         return token.user, token
+
+
+class SeatSessionAuthentication(SessionAuthentication):
+    """DRF's session authentication; a licensed user also keeps a concurrent seat."""
+
+    def authenticate(self, request: Request) -> tuple[Any, None] | None:
+        result = super().authenticate(request)
+        if result is not None:
+            keep_seat(result[0])
+        return result

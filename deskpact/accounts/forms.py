@@ -13,6 +13,8 @@ from django.template import loader
 from deskpact.accounts.models import User
 from deskpact.accounts.tasks import send_account_email
 from deskpact.core.tasks import enqueue
+from deskpact.licensing.errors import NoSeatFree
+from deskpact.licensing.leases import checkout_seat
 
 
 class EmailLoginForm(AuthenticationForm):
@@ -24,6 +26,14 @@ class EmailLoginForm(AuthenticationForm):
         **AuthenticationForm.error_messages,
         "invalid_login": "Email or password is wrong. Passwords are case-sensitive.",
     }
+
+    def confirm_login_allowed(self, user: Any) -> None:
+        super().confirm_login_allowed(user)
+        try:
+            checkout_seat(user)  # concurrent licenses: a seat is taken at sign-in
+        except NoSeatFree as refused:
+            if user.is_agent:  # customers are never stopped by seat limits (SPEC §3)
+                raise forms.ValidationError(refused.message, code="no_seat_free") from None
 
 
 class QueuedPasswordResetForm(PasswordResetForm):

@@ -45,3 +45,61 @@ class SeatLock(models.Model):
 
     def __str__(self) -> str:
         return "seat lock"
+
+
+class SeatLease(models.Model):
+    """A concurrent seat held by one user: at most one per user (the unique user), renewed
+    by activity, ended by sign-out, by an admin, or by running out (then reclaimed by the
+    next checkout: no sweeper is needed for the count to be right)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="seat_lease"
+    )
+    taken_at = models.DateTimeField()
+    renewed_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+    is_overdraft = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"seat of user {self.user_id} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+class SeatReservation(models.Model):
+    """A concurrent seat kept for one user: others cannot take it while it is free."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="seat_reservation"
+    )
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"seat reserved for user {self.user_id}"
+
+
+class SeatEvent(models.Model):
+    """Metering: every checkout, release, expiry, refusal and overdraft, as it happened."""
+
+    class Kind(models.TextChoices):
+        CHECKOUT = "checkout"
+        RELEASE = "release"
+        EXPIRY = "expiry"
+        REFUSAL = "refusal"
+        OVERDRAFT = "overdraft"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField()
+    in_use = models.PositiveIntegerField(help_text="Seats held right after the event.")
+    seats = models.PositiveIntegerField(help_text="Seats of the license at the time.")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["at"], name="seat_event_at")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} by user {self.user_id} at {self.at:%Y-%m-%d %H:%M}"

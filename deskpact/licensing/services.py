@@ -24,7 +24,7 @@ from deskpact.core import audit
 from deskpact.licensing import keys
 from deskpact.licensing.errors import InvalidLicenseKey, NoSeatFree
 from deskpact.licensing.locks import lock_seats
-from deskpact.licensing.models import InstalledLicense
+from deskpact.licensing.models import InstalledLicense, SeatLease
 from deskpact.licensing.policy import STAFF_ROLES, LicenseModel, role_is_licensed
 from deskpact.licensing.standing import Standing, standing_on
 
@@ -129,7 +129,7 @@ def install_license(key: str, *, by: User | None, at: datetime | None = None) ->
 class SeatUsage:
     seat_type: keys.SeatType
     seats: int
-    in_use: int  # named: licensed users; concurrent: (leases arrive with that feature)
+    in_use: int  # named: licensed users; concurrent: leases held now
     overdraft_seats: int
 
     @property
@@ -144,11 +144,16 @@ def licensed_users(model: LicenseModel) -> QuerySet[User]:
 
 
 def seat_usage(standing: Standing | None = None) -> SeatUsage:
+    """Named: licensed users. Concurrent: leases held now."""
     terms = (standing or license_standing()).terms
+    if terms.seat_type == keys.SeatType.CONCURRENT:
+        in_use = SeatLease.objects.filter(expires_at__gt=timezone.now()).count()
+    else:
+        in_use = licensed_users(terms.model).count()
     return SeatUsage(
         seat_type=terms.seat_type,
         seats=terms.seats,
-        in_use=licensed_users(terms.model).count(),
+        in_use=in_use,
         overdraft_seats=terms.overdraft_seats,
     )
 

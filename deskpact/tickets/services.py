@@ -94,7 +94,6 @@ def _check_owner(owner: User | None, queue: Queue) -> None:
         raise ValidationError({"owner": f"{owner.email} does not work the {queue.name} queue."})
 
 
-@transaction.atomic
 def open_ticket(
     *,
     requester: User,
@@ -110,7 +109,11 @@ def open_ticket(
     follows: Ticket | None = None,
     at: datetime | None = None,
 ) -> Ticket:
-    """Open a ticket for `requester`; `submitter` differs when logged on their behalf."""
+    """Open a ticket for `requester`; `submitter` differs when logged on their behalf.
+
+    Everything that only reads or checks happens before the transaction: on SQLite the
+    transaction holds the desk's one write lock, so it should hold nothing but writes.
+    """
     at = at or timezone.now()
     if submitter.pk != requester.pk and not may_submit_on_behalf(
         submitter.role, current_license_model()
@@ -129,7 +132,7 @@ def open_ticket(
     queue = queue or default_queue()
     _check_owner(owner, queue)
     _check_attachments(attachments)
-    ticket = Ticket.objects.create(
+    ticket = Ticket(
         queue=queue,
         subject=clean_text(subject, field="subject", max_length=SUBJECT_MAX),
         body=clean_text(body, field="body", max_length=BODY_MAX),
@@ -143,17 +146,19 @@ def open_ticket(
         created_at=at,
         updated_at=at,
     )
-    record_event(ticket, "created", by=submitter, at=at, channel=channel)
-    if owner is not None:
-        record_event(ticket, "assigned", by=submitter, at=at, before=None, after=owner.pk)
-    if attachments:
-        opening = Message.objects.create(
-            ticket=ticket, author=submitter, body=ticket.body, channel=channel, created_at=at
-        )
-        _store_attachments(opening, attachments)
-    notifications.ticket_opened(ticket)
-    if owner is not None:
-        notifications.ticket_assigned(ticket, by=submitter)
+    with transaction.atomic():
+        ticket.save(force_insert=True)
+        record_event(ticket, "created", by=submitter, at=at, channel=channel)
+        if owner is not None:
+            record_event(ticket, "assigned", by=submitter, at=at, before=None, after=owner.pk)
+        if attachments:
+            opening = Message.objects.create(
+                ticket=ticket, author=submitter, body=ticket.body, channel=channel, created_at=at
+            )
+            _store_attachments(opening, attachments)
+        notifications.ticket_opened(ticket)
+        if owner is not None:
+            notifications.ticket_assigned(ticket, by=submitter)
     return ticket
 
 

@@ -59,3 +59,21 @@ class LicenseKeyIn(serializers.Serializer):
     key = serializers.CharField(
         max_length=10_000, help_text="A key from `deskpact license issue`; line breaks are fine."
     )
+
+
+class SeatHolderOut(serializers.Serializer):
+    user = serializers.IntegerField(source="user_id")
+    email = serializers.EmailField(source="user.email")
+    name = serializers.CharField(source="user.name")
+    taken_at = serializers.DateTimeField()
+    last_activity_at = serializers.DateTimeField(source="renewed_at")
+    expires_at = serializers.DateTimeField()
+    is_overdraft = serializers.BooleanField()
+
+
+class SeatsOut(serializers.Serializer):
+    seat_type = serializers.ChoiceField(choices=["named", "concurrent"])
+    seats = serializers.IntegerField()
+    in_use = serializers.IntegerField()
+    free = serializers.IntegerField()
+    holders = SeatHolderOut(many=True, help_text="Concurrent seats held now, oldest first.")

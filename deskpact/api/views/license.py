@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from deskpact.accounts.models import User
 from deskpact.accounts.requests import signed_in
 from deskpact.api.permissions import PasswordCurrent
-from deskpact.api.serializers.license import LicenseKeyIn, LicenseOut
+from deskpact.api.serializers.license import LicenseKeyIn, LicenseOut, SeatsOut
+from deskpact.licensing import leases
 from deskpact.licensing.services import install_license, license_standing, seat_usage
 
 
@@ -41,3 +44,34 @@ class LicenseView(APIView):
         payload.is_valid(raise_exception=True)
         standing = install_license(payload.validated_data["key"], by=signed_in(request))
         return Response(LicenseOut(LicenseOut.of(standing, seat_usage(standing))).data, status=201)
+
+
+class SeatsView(APIView):
+    permission_classes = [PasswordCurrent, AdminsOnly]
+
+    @extend_schema(responses={200: SeatsOut}, summary="Seats in use and who holds them")
+    def get(self, request: Request) -> Response:
+        usage = seat_usage()
+        body = {
+            "seat_type": str(usage.seat_type),
+            "seats": usage.seats,
+            "in_use": usage.in_use,
+            "free": usage.free,
+            "holders": leases.seat_holders(),
+        }
+        return Response(SeatsOut(body).data)
+
+
+class SeatView(APIView):
+    permission_classes = [PasswordCurrent, AdminsOnly]
+
+    @extend_schema(
+        responses={204: None},
+        summary="Free someone's concurrent seat",
+        description="Audited. 404 when that person holds no seat.",
+    )
+    def delete(self, request: Request, user_id: int) -> Response:
+        holder = User.objects.filter(pk=user_id).first()
+        if holder is None or not leases.release_seat(holder, by=signed_in(request)):
+            raise NotFound("That person holds no seat.")
+        return Response(status=204)

@@ -52,3 +52,22 @@ def test_wrong_password_shows_an_error_on_the_page(
     sign_in(page, str(live_server), customer.email, "not-the-password")
     expect(page).to_have_url(f"{live_server}/login/")
     expect(page.get_by_role("alert")).to_contain_text("Email or password is wrong")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_when_every_concurrent_seat_is_taken_the_login_page_says_so(
+    page: Page, live_server: object, agent: User, password: str
+) -> None:
+    from deskpact.licensing import leases, services
+    from deskpact.testing import licenses
+    from deskpact.testing.factories import UserFactory
+
+    services.install_license(licenses.issue_key(seat_type="concurrent", seats=1), by=None)
+    leases.checkout_seat(UserFactory.create(role=User.Role.AGENT))  # someone else works
+    sign_in(page, str(live_server), agent.email, password)
+    expect(page).to_have_url(f"{live_server}/login/")
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("The one concurrent seat is in use")
+    expect(alert).to_contain_text("The earliest seat frees at")
+    page.screenshot(path=str(ARTIFACTS / "login-no-seat-free.png"), full_page=True)

@@ -5,11 +5,14 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
 
+from deskpact.accounts.models import User
 from deskpact.accounts.requests import signed_in
+from deskpact.licensing import leases
 from deskpact.licensing.errors import InvalidLicenseKey
+from deskpact.licensing.keys import SeatType
 from deskpact.licensing.services import install_license, license_standing, seat_usage
 from deskpact.web.decorators import admin_required
 
@@ -39,6 +42,23 @@ def license_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/license.html",
-        {"standing": standing, "usage": seat_usage(standing), "form": form},
-        status=200,
+        {
+            "standing": standing,
+            "usage": seat_usage(standing),
+            "form": form,
+            "holders": leases.seat_holders(),
+            "concurrent": standing.terms.seat_type == SeatType.CONCURRENT,
+        },
     )
+
+
+@admin_required
+@require_POST
+def release(request: HttpRequest, user_id: int) -> HttpResponse:
+    """An admin frees someone's concurrent seat (audited)."""
+    holder = get_object_or_404(User, pk=user_id)
+    if leases.release_seat(holder, by=signed_in(request)):
+        messages.success(request, f"The seat of {holder.name or holder.email} is free.")
+    else:
+        messages.info(request, f"{holder.name or holder.email} held no seat.")
+    return redirect("license")
