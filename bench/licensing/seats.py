@@ -188,13 +188,13 @@ def main() -> None:
     print()
     print(
         f"| seat leases ({PROCESSES} processes, {SEATS} seats) | db | cycles/s | refusals "
-        "| statements of a page, lease fresh | lease renewing |"
+        "| statements of /account/, lease fresh | lease renewing |"
     )
     print("|---|---|---|---|---|---|")
     for row in rows:
         print(
             f"| checkout + release | {row['db']} | {row['cycles_per_s']:.0f} | {row['refused']} "
-            f"| {row['fresh']} (session, user) | {row['renewing']} "
+            f"| {row['fresh']} | {row['renewing']} "
             f"(+{row['renewing'] - row['fresh']}) |"
         )
     (args.out / "seats.json").write_text(json.dumps(rows, indent=2))
