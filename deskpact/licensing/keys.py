@@ -70,6 +70,11 @@ class LicenseTerms:
         return date.fromordinal(self.valid_until.toordinal() + self.grace_days)
 
     @property
+    def monthly_fee(self) -> Decimal:
+        """What the license costs a month: seats x price per seat (the monthly statement)."""
+        return self.seats * self.price_per_seat
+
+    @property
     def overdraft_seats(self) -> int:
         """Seats the desk may use beyond `seats`, with a warning: the percent, rounded down."""
         return self.seats * self.overdraft_percent // 100

@@ -21,6 +21,9 @@ class LicenseOut(serializers.Serializer):
     seats_in_use = serializers.IntegerField(help_text="Named seats: licensed users.")
     price_per_seat = serializers.DecimalField(max_digits=12, decimal_places=3, allow_null=True)
     currency = serializers.CharField(allow_null=True)
+    monthly_fee = serializers.DecimalField(
+        max_digits=14, decimal_places=3, allow_null=True, help_text="seats x price per seat"
+    )
     valid_until = serializers.DateField(allow_null=True)
     ends_on = serializers.DateField(allow_null=True, help_text="valid_until plus grace days")
     license_id = serializers.CharField(allow_blank=True)
@@ -39,6 +42,7 @@ class LicenseOut(serializers.Serializer):
             "seats_in_use": usage.in_use,
             "price_per_seat": terms.price_per_seat if paid else None,
             "currency": terms.currency if paid else None,
+            "monthly_fee": terms.monthly_fee if paid else None,
             "valid_until": terms.valid_until if paid else None,
             "ends_on": terms.ends_on if paid else None,
             "license_id": terms.license_id,

@@ -40,6 +40,7 @@ def test_installing_a_key_puts_it_in_force(
         10,
     )
     assert (body["price_per_seat"], body["currency"]) == ("49.000", "EUR")
+    assert body["monthly_fee"] == "1225.000"  # 25 seats x 49.00
     assert (body["valid_until"], body["ends_on"]) == ("2027-12-31", "2028-01-14")
     assert api_as(admin_user).get("/api/v1/license/").json()["seats"] == 25
 

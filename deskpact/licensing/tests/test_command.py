@@ -41,6 +41,7 @@ def test_keygen_issue_install_show(tmp_path: Path, settings: Any, monkeypatch: A
     assert "Installed." in shown and "Globex Helpdesk (active)" in shown
     assert "8 concurrent" in shown and "19.99 USD per seat/month" in shown
     assert "until 2030-01-31, grace to 2030-02-14" in shown
+    assert "Monthly:   8 x 19.99 = 159.92 USD" in shown
     assert InstalledLicense.objects.get().seats == 8
     assert "Globex Helpdesk (active)" in run("show")
 

@@ -43,6 +43,7 @@ def test_a_signed_key_reads_back_as_its_terms_with_ids_filled_in() -> None:
     assert terms.key_id == keys.key_id(PUBLIC) and len(terms.license_id) == 16
     assert terms.ends_on == date(2027, 7, 14)
     assert terms.overdraft_seats == 3  # 25% of 12
+    assert terms.monthly_fee == Decimal("210.00")  # 12 x 17.50
 
 
 def test_a_key_pasted_with_line_breaks_and_spaces_is_the_same_key() -> None:

@@ -111,10 +111,14 @@ class Command(BaseCommand):
         self.stdout.write(f"Model:     {terms.model.label}")
         overdraft = f", overdraft {terms.overdraft_percent}%" if terms.overdraft_percent else ""
         self.stdout.write(f"Seats:     {terms.seats} {terms.seat_type}{overdraft}")
-        if terms.seat_type == keys.SeatType.NAMED:
-            self.stdout.write(f"In use:    {usage.in_use} licensed users, {usage.free} free")
+        held = "licensed users" if terms.seat_type == keys.SeatType.NAMED else "held now"
+        self.stdout.write(f"In use:    {usage.in_use} {held}, {usage.free} free")
         if not standing.is_evaluation:
             self.stdout.write(f"Price:     {terms.price_per_seat} {terms.currency} per seat/month")
+            self.stdout.write(
+                f"Monthly:   {terms.seats} x {terms.price_per_seat} = "
+                f"{terms.monthly_fee} {terms.currency}"
+            )
             self.stdout.write(
                 f"Valid:     until {terms.valid_until.isoformat()}, grace to "
                 f"{terms.ends_on.isoformat()}"
