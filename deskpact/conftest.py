@@ -10,6 +10,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from deskpact.accounts.models import Organization, User
+from deskpact.licensing.leases import forget_renewals
 from deskpact.licensing.services import remember_installed_license
 from deskpact.testing import licenses
 from deskpact.testing.factories import OrganizationFactory, UserFactory
@@ -36,6 +37,7 @@ def _test_settings(settings: Any) -> None:
     # Each test's database starts with no license installed; the terms a previous test
     # installed are forgotten, and reading "none" costs no statement in query counts.
     remember_installed_license(None)
+    forget_renewals()  # seat and presence renewals: each test's users start unseen
     settings.LICENSE_PUBLIC_KEYS = [licenses.PUBLIC]  # the key `issue_key` signs with
 
 

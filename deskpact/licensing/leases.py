@@ -21,6 +21,7 @@ from deskpact.core import audit
 from deskpact.licensing import keys, seats
 from deskpact.licensing.errors import NoSeatFree
 from deskpact.licensing.locks import lock_seats
+from deskpact.licensing.models import Presence as SeatPresence
 from deskpact.licensing.models import SeatEvent, SeatLease, SeatReservation
 from deskpact.licensing.services import license_standing
 
@@ -40,26 +41,35 @@ def needs_lease(user: User) -> bool:
 
 
 def keep_seat(user: User, *, at: datetime | None = None) -> None:
-    """Make sure `user` holds a seat: nothing to do while this process renewed it in the
-    last minute, one UPDATE to renew it, a checkout when it ran out; NoSeatFree if none."""
-    if not needs_lease(user):
-        return
+    """Make sure `user` holds a seat if they need one, and record their activity.
+
+    Nothing to do while this process did so in the last minute; then one UPDATE (the lease,
+    or for someone without one their presence row); a checkout when a lease ran out, and
+    NoSeatFree when none is free."""
     last = _renewed.get(user.pk)
     if last is not None and time.monotonic() - last < settings.LICENSE_LEASE_RENEW_SECONDS:
         return
     at = at or timezone.now()
-    renewed = SeatLease.objects.filter(user_id=user.pk, expires_at__gt=at).update(
+    if not needs_lease(user):
+        _note_presence(user, at)
+    elif not SeatLease.objects.filter(user_id=user.pk, expires_at__gt=at).update(
         renewed_at=at, expires_at=seats.lease_ends(at, idle_timeout())
-    )
-    if not renewed:
+    ):
         try:
             checkout_seat(user, at=at)
         except NoSeatFree:
             if user.is_agent:
                 raise
             # Team model: customers count when a seat is free, but are never stopped
-            # (SPEC §3); the refusal is recorded for the usage reports.
+            # (SPEC §3); the refusal is recorded, their activity too.
+            _note_presence(user, at)
     _remember(user.pk)
+
+
+def _note_presence(user: User, at: datetime) -> None:
+    still = SeatPresence.objects.filter(user_id=user.pk, last_seen_at__gte=at - idle_timeout())
+    if not still.update(last_seen_at=at):
+        SeatPresence.objects.create(user_id=user.pk, started_at=at, last_seen_at=at)
 
 
 def _remember(user_id: int) -> None:
@@ -176,6 +186,13 @@ def release_seat(user: User, *, by: User | None = None, at: datetime | None = No
     if by is not None and by.pk != user.pk:
         audit.record("license.seat_released", user, actor=by, at=at)
     return True
+
+
+def note_sign_in(sender: object, request: object, user: User | None, **kwargs: object) -> None:
+    """Signing in starts the user's activity (and renews the seat the sign-in form took)."""
+    if user is not None and user.is_authenticated:
+        _renewed.pop(user.pk, None)
+        keep_seat(user)
 
 
 def release_on_sign_out(

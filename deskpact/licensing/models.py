@@ -103,3 +103,23 @@ class SeatEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} by user {self.user_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class Presence(models.Model):
+    """A stretch of someone's activity while they hold no lease (named licenses, customers):
+    from their first request to their last, renewed at most once a minute. With the idle
+    timeout added, it is the seat a concurrent license would have given them; the advisor
+    reads these and the seat events to size each kind of license."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    started_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["user", "last_seen_at"], name="presence_user_seen"),
+            models.Index(fields=["last_seen_at"], name="presence_seen"),
+        ]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} active {self.started_at:%Y-%m-%d %H:%M}"

@@ -81,3 +81,37 @@ class SeatsOut(serializers.Serializer):
     in_use = serializers.IntegerField()
     free = serializers.IntegerField()
     holders = SeatHolderOut(many=True, help_text="Concurrent seats held now, oldest first.")
+
+
+PRICE_FIELDS = ("support_named", "support_concurrent", "team_named", "team_concurrent")
+
+
+class AdviceQuery(serializers.Serializer):
+    days = serializers.IntegerField(min_value=1, max_value=366, default=90)
+    support_named = serializers.DecimalField(max_digits=12, decimal_places=3, min_value=0)
+    support_concurrent = serializers.DecimalField(max_digits=12, decimal_places=3, min_value=0)
+    team_named = serializers.DecimalField(max_digits=12, decimal_places=3, min_value=0)
+    team_concurrent = serializers.DecimalField(max_digits=12, decimal_places=3, min_value=0)
+
+
+class AdviceOptionOut(serializers.Serializer):
+    model = serializers.CharField()
+    seat_type = serializers.CharField()
+    seats = serializers.IntegerField()
+    price_per_seat = serializers.DecimalField(max_digits=12, decimal_places=3)
+    monthly_cost = serializers.DecimalField(max_digits=16, decimal_places=3)
+    allowed = serializers.BooleanField(help_text="False: the desk's use needs the Team model.")
+
+
+class AdviceOut(serializers.Serializer):
+    days = serializers.IntegerField()
+    options = AdviceOptionOut(many=True)
+    recommended = AdviceOptionOut(allow_null=True)
+    current_monthly_cost = serializers.DecimalField(max_digits=16, decimal_places=3)
+    monthly_saving = serializers.DecimalField(
+        max_digits=16, decimal_places=3, allow_null=True, help_text="negative: costs more"
+    )
+    concurrency = serializers.DictField(
+        help_text="Per model: peak, p95 of the daily peaks, and the daily peaks (the curve)."
+    )
+    facts = serializers.DictField(help_text="What decides the model, from the desk's tickets.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import BasePermission
@@ -12,9 +14,16 @@ from rest_framework.views import APIView
 from deskpact.accounts.models import User
 from deskpact.accounts.requests import signed_in
 from deskpact.api.permissions import PasswordCurrent
-from deskpact.api.serializers.license import LicenseKeyIn, LicenseOut, SeatsOut
-from deskpact.licensing import leases
+from deskpact.api.serializers.license import (
+    AdviceOut,
+    AdviceQuery,
+    LicenseKeyIn,
+    LicenseOut,
+    SeatsOut,
+)
+from deskpact.licensing import advisor, leases
 from deskpact.licensing.services import install_license, license_standing, seat_usage
+from deskpact.licensing.usage import license_advice
 
 
 class AdminsOnly(BasePermission):
@@ -75,3 +84,49 @@ class SeatView(APIView):
         if holder is None or not leases.release_seat(holder, by=signed_in(request)):
             raise NotFound("That person holds no seat.")
         return Response(status=204)
+
+
+class AdviceView(APIView):
+    permission_classes = [PasswordCurrent, AdminsOnly]
+
+    @extend_schema(
+        parameters=[AdviceQuery],
+        responses={200: AdviceOut},
+        summary="Which license would cost least, from the desk's own usage",
+        description="Prices per seat and month for the four combinations, in the currency "
+        "of the license in force; the window is the last `days` (default 90).",
+    )
+    def get(self, request: Request) -> Response:
+        query = AdviceQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        days = query.validated_data["days"]
+        advice, used, facts = license_advice(query.validated_data, days=days)
+        return Response(AdviceOut(advice_body(advice, used, facts, days)).data)
+
+
+def advice_body(advice: advisor.Advice, used: advisor.Usage, facts: Any, days: int) -> dict:
+    """The advice as the API and the page show it."""
+    return {
+        "days": days,
+        "options": advice.options,
+        "recommended": advice.recommended,
+        "current_monthly_cost": advice.current_monthly_cost,
+        "monthly_saving": advice.monthly_saving,
+        "concurrency": {
+            str(model): {
+                "peak": c.peak,
+                "p95_daily_peak": c.p95,
+                "daily_peaks": {day.isoformat(): n for day, n in sorted(c.daily_peaks.items())},
+            }
+            for model, c in used.concurrency.items()
+        },
+        "facts": {
+            "tickets": facts.tickets,
+            "customer_submitted_share": round(facts.customer_share, 4),
+            "customers_receiving_updates": facts.customers_updated,
+            "non_agents_own_tickets": facts.non_agents_own,
+            "non_agents_submit_for_others": facts.non_agents_submit_for_others,
+            "needs_team": facts.needs_team,
+            "named_users": {str(m): n for m, n in used.named.items()},
+        },
+    }

@@ -59,3 +59,31 @@ def test_admins_are_warned_on_every_page_before_the_license_ends(
     banner = "in 25 days the desk falls back to evaluation limits"  # 11 + 14 grace days
     assert banner in _client(admin_user).get("/console/").content.decode()
     assert banner not in _client(agent).get("/console/").content.decode()
+
+
+def test_the_advisor_page_recommends_and_draws_the_curve(admin_user: User) -> None:
+    from datetime import timedelta as td
+
+    from deskpact.licensing.models import Presence
+    from deskpact.testing.factories import UserFactory
+
+    start = timezone.now() - td(days=3)
+    for n, agent in enumerate(UserFactory.create_batch(6, role=User.Role.AGENT)):
+        begun = start + td(hours=8 * (n % 3))  # three shifts of two
+        Presence.objects.create(user=agent, started_at=begun, last_seen_at=begun + td(hours=6))
+    query = "support_named=500&support_concurrent=1800&team_named=520&team_concurrent=1900"
+    page = _client(admin_user).get(f"/license/advice/?days=30&{query}")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert '<svg class="chart"' in html and "<polyline" in html
+    # Seven people (the admin signing in too), two at once: 7 x 500 = 3500 named against
+    # 2 x 1800 = 3600 concurrent.
+    assert 'data-testid="option-support-named" class="recommended"' in html
+    assert "7 people, at most 2 at once" in html and "saves -" not in html
+
+
+def test_the_advisor_page_shows_a_bad_price_on_its_field(admin_user: User) -> None:
+    page = _client(admin_user).get("/license/advice/?days=30&support_named=-1")
+    html = page.content.decode()
+    assert page.status_code == 200 and "greater than or equal to 0" in html
+    assert '<svg class="chart"' not in html

@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from deskpact.accounts.models import User
 from deskpact.accounts.requests import signed_in
@@ -14,6 +14,8 @@ from deskpact.licensing import leases
 from deskpact.licensing.errors import InvalidLicenseKey
 from deskpact.licensing.keys import SeatType
 from deskpact.licensing.services import install_license, license_standing, seat_usage
+from deskpact.licensing.usage import license_advice
+from deskpact.web.charts import step_chart
 from deskpact.web.decorators import admin_required
 
 
@@ -62,3 +64,38 @@ def release(request: HttpRequest, user_id: int) -> HttpResponse:
     else:
         messages.info(request, f"{holder.name or holder.email} held no seat.")
     return redirect("license")
+
+
+class AdviceForm(forms.Form):
+    days = forms.IntegerField(min_value=1, max_value=366, initial=90, label="Days of usage")
+    support_named = forms.DecimalField(min_value=0, decimal_places=3, label="Support, named")
+    support_concurrent = forms.DecimalField(
+        min_value=0, decimal_places=3, label="Support, concurrent"
+    )
+    team_named = forms.DecimalField(min_value=0, decimal_places=3, label="Team, named")
+    team_concurrent = forms.DecimalField(min_value=0, decimal_places=3, label="Team, concurrent")
+
+
+@admin_required
+@require_GET
+def advice_page(request: HttpRequest) -> HttpResponse:
+    """Which license would cost least for the desk's real use, with the concurrency curve."""
+    form = AdviceForm(request.GET or None)
+    context: dict[str, object] = {"form": form, "standing": license_standing()}
+    if form.is_valid():
+        days = form.cleaned_data["days"]
+        advice, used, facts = license_advice(form.cleaned_data, days=days)
+        context.update(
+            advice=advice,
+            used=used,
+            facts=facts,
+            days=days,
+            chart=step_chart(
+                "People at once, each day's peak",
+                {
+                    f"{model.label.split(' (')[0]} model": c.daily_peaks
+                    for model, c in used.concurrency.items()
+                },
+            ),
+        )
+    return render(request, "web/license_advice.html", context)

@@ -1,4 +1,4 @@
-"""`deskpact license keygen | issue | install | show`: the desk's license from a shell."""
+"""`deskpact license keygen | issue | install | show | advise`: the license from a shell."""
 
 from __future__ import annotations
 
@@ -13,10 +13,11 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from deskpact.core.errors import DomainError
-from deskpact.licensing import keys
+from deskpact.licensing import advisor, keys
 from deskpact.licensing.policy import LicenseModel
 from deskpact.licensing.services import install_license, license_standing, seat_usage
 from deskpact.licensing.standing import Standing
+from deskpact.licensing.usage import license_advice
 
 PRIVATE_NAME = "license-private.pem"
 
@@ -56,6 +57,14 @@ class Command(BaseCommand):
         install = commands.add_parser("install", help="put a license key in force")
         install.add_argument("key", help="the key, or - to read it from standard input")
         commands.add_parser("show", help="the license in force and its seats")
+        advise = commands.add_parser("advise", help="which license would cost least")
+        advise.add_argument("--days", type=int, default=90, help="the usage window (90)")
+        advise.add_argument(
+            "--prices",
+            required=True,
+            help="per seat and month, e.g. support_named=500,support_concurrent=1750,"
+            "team_named=300,team_concurrent=900",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -67,9 +76,11 @@ class Command(BaseCommand):
             elif action == "install":
                 key = sys.stdin.read() if options["key"] == "-" else options["key"]
                 self._show(install_license(key, by=None), "Installed.")
+            elif action == "advise":
+                self._advise(options["days"], options["prices"])
             else:
                 self._show(license_standing(), "")
-        except (keys.InvalidKey, DomainError) as exc:
+        except (keys.InvalidKey, DomainError, advisor.BadPrices, ValueError) as exc:
             raise CommandError(getattr(exc, "message", str(exc))) from None
 
     def _keygen(self, folder: Path) -> None:
@@ -102,6 +113,41 @@ class Command(BaseCommand):
             overdraft_percent=options["overdraft_percent"],
         )
         self.stdout.write(keys.sign(terms, keys.load_private_key(pem)))
+
+    def _advise(self, days: int, raw: str) -> None:
+        prices = dict(part.split("=", 1) for part in raw.split(",") if "=" in part)
+        advice, used, facts = license_advice(prices, days=days)
+        self.stdout.write(f"Usage of the last {days} days:")
+        for model, c in used.concurrency.items():
+            self.stdout.write(
+                f"  {model.value:<8} named {used.named[model]:>4}   at once: peak {c.peak}, "
+                f"95% of days {c.p95}"
+            )
+        self.stdout.write(
+            f"  tickets {facts.tickets}, {facts.customer_share:.0%} submitted by customers by "
+            f"email or web form; {facts.customers_updated} customers received updates"
+        )
+        if facts.needs_team:
+            self.stdout.write(
+                f"  non-agents own {facts.non_agents_own} and logged "
+                f"{facts.non_agents_submit_for_others} tickets for others: Team model needed"
+            )
+        self.stdout.write("Options (per month):")
+        for option in advice.options:
+            mark = "*" if option == advice.recommended else " "
+            note = "" if option.allowed else "  (needs Team)"
+            self.stdout.write(
+                f" {mark} {option.model.value:<8} {option.seat_type.value:<11}"
+                f"{option.seats:>5} x {option.price_per_seat} = {option.monthly_cost}{note}"
+            )
+        if advice.recommended is not None and advice.monthly_saving is not None:
+            best = advice.recommended
+            verb = "saves" if advice.monthly_saving >= 0 else "costs"
+            self.stdout.write(
+                f"Recommended: {best.model.value} {best.seat_type.value}, {best.seats} seats; "
+                f"{verb} {abs(advice.monthly_saving)} a month against the license in force "
+                f"({advice.current_monthly_cost})."
+            )
 
     def _show(self, standing: Standing, heading: str) -> None:
         terms, usage = standing.terms, seat_usage(standing)
