@@ -3,7 +3,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from deskpact.api.views.auth import TokenView
-from deskpact.api.views.license import AdviceView, LicenseView, SeatsView, SeatView
+from deskpact.api.views.license import (
+    AdviceView,
+    LicenseView,
+    SeatsView,
+    SeatView,
+    UsageView,
+)
 from deskpact.api.views.organizations import OrganizationViewSet
 from deskpact.api.views.tickets import AttachmentDownloadView, TicketViewSet
 from deskpact.api.views.users import UserViewSet
@@ -24,6 +30,7 @@ urlpatterns = [
     path("v1/license/", LicenseView.as_view(), name="api-license"),
     path("v1/license/seats/", SeatsView.as_view(), name="api-license-seats"),
     path("v1/license/advice/", AdviceView.as_view(), name="api-license-advice"),
+    path("v1/license/usage/", UsageView.as_view(), name="api-license-usage"),
     path("v1/license/seats/<int:user_id>/", SeatView.as_view(), name="api-license-seat"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

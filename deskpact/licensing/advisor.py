@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from deskpact.licensing.keys import SeatType
@@ -101,11 +101,18 @@ def concurrency(intervals: Iterable[Interval]) -> Concurrency:
     )
     open_now = peak = 0
     daily: dict[date, int] = {}
+    previous: datetime | None = None
     for at, step in edges:
+        if previous is not None and open_now and at > previous:
+            # The level since the previous edge held on every day up to this one, so that
+            # someone working across midnight counts on both days.
+            day, last = previous.date(), (at - timedelta(microseconds=1)).date()
+            while day <= last:
+                daily[day] = max(daily.get(day, 0), open_now)
+                day += timedelta(days=1)
         open_now += step
         peak = max(peak, open_now)
-        day = at.date()
-        daily[day] = max(daily.get(day, 0), open_now)
+        previous = at
     return Concurrency(peak=peak, p95=_p95(list(daily.values())), daily_peaks=daily)
 
 

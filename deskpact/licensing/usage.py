@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from deskpact.accounts.models import User
@@ -88,7 +89,10 @@ def _lease_intervals(start: datetime, end: datetime) -> list[advisor.Interval]:
 def _clip(
     user_id: int, begun: datetime, ended: datetime, start: datetime, end: datetime
 ) -> advisor.Interval:
-    return advisor.Interval(user_id, max(begun, start), min(ended, end))
+    # In the desk's time zone, so that days are the desk's days.
+    return advisor.Interval(
+        user_id, timezone.localtime(max(begun, start)), timezone.localtime(min(ended, end))
+    )
 
 
 def facts(start: datetime, end: datetime) -> ModelFacts:
@@ -153,3 +157,59 @@ def license_advice(
     standing = license_standing()
     current = Decimal(0) if standing.is_evaluation else standing.terms.monthly_fee
     return advisor.advise(used, prices, current_monthly_cost=current), used, decided
+
+
+@dataclass(frozen=True)
+class DayUsage:
+    day: date
+    peak_staff: int  # agents and admins at once (Support model seats)
+    peak_everyone: int  # everyone at once (Team model seats)
+    active_staff: int  # distinct agents and admins active that day
+    active_everyone: int
+    checkouts: int  # concurrent seats taken
+    refusals: int  # concurrent seats refused
+
+
+def daily_usage(days: int, *, now: datetime | None = None) -> list[DayUsage]:
+    """Each day of the last `days` (the desk's time zone): peaks, people, seats taken and
+    refused. Days without activity are there with zeros."""
+    if not 1 <= days <= MAX_DAYS:
+        raise ValueError(f"days: a window is 1 to {MAX_DAYS} days, not {days}.")
+    end = now or timezone.now()
+    start = end - timedelta(days=days)
+    found, staff = intervals(start, end)
+    staff_peaks = advisor.concurrency(i for i in found if i.user_id in staff).daily_peaks
+    all_peaks = advisor.concurrency(found).daily_peaks
+    active: dict[date, set[int]] = {}
+    for interval in found:
+        day = interval.start.date()
+        while day <= interval.end.date():
+            active.setdefault(day, set()).add(interval.user_id)
+            day += timedelta(days=1)
+    counted = (
+        SeatEvent.objects.filter(
+            at__gte=start, at__lt=end, kind__in=[SeatEvent.Kind.CHECKOUT, SeatEvent.Kind.REFUSAL]
+        )
+        .annotate(day=TruncDate("at"))
+        .values_list("day", "kind")
+        .annotate(n=Count("id"))
+    )
+    events = {(day, kind): n for day, kind, n in counted}
+    first, last = timezone.localtime(start).date(), timezone.localtime(end).date()
+    rows = []
+    day = first
+    while day <= last:
+        people = active.get(day, set())
+        rows.append(
+            DayUsage(
+                day=day,
+                peak_staff=staff_peaks.get(day, 0),
+                peak_everyone=all_peaks.get(day, 0),
+                active_staff=len(people & staff),
+                active_everyone=len(people),
+                checkouts=events.get((day, SeatEvent.Kind.CHECKOUT), 0),
+                refusals=events.get((day, SeatEvent.Kind.REFUSAL), 0),
+            )
+        )
+        day += timedelta(days=1)
+    return rows

@@ -10,6 +10,7 @@ urlpatterns = [
     path("account/", home.account, name="account"),
     path("license/", license.license_page, name="license"),
     path("license/advice/", license.advice_page, name="license_advice"),
+    path("license/usage/", license.usage_page, name="license_usage"),
     path("license/seats/<int:user_id>/release/", license.release, name="license_release"),
     path("account/sign-out-everywhere/", auth.sign_out_everywhere, name="sign_out_everywhere"),
     path("account/password/", auth.PasswordChangeView.as_view(), name="password_change"),

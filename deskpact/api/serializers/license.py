@@ -115,3 +115,17 @@ class AdviceOut(serializers.Serializer):
         help_text="Per model: peak, p95 of the daily peaks, and the daily peaks (the curve)."
     )
     facts = serializers.DictField(help_text="What decides the model, from the desk's tickets.")
+
+
+class UsageQuery(serializers.Serializer):
+    days = serializers.IntegerField(min_value=1, max_value=366, default=30)
+
+
+class DayUsageOut(serializers.Serializer):
+    day = serializers.DateField()
+    peak_staff = serializers.IntegerField(help_text="Agents and admins at once (Support).")
+    peak_everyone = serializers.IntegerField(help_text="Everyone at once (Team).")
+    active_staff = serializers.IntegerField()
+    active_everyone = serializers.IntegerField()
+    checkouts = serializers.IntegerField(help_text="Concurrent seats taken.")
+    refusals = serializers.IntegerField(help_text="Concurrent seats refused.")

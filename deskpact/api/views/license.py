@@ -17,13 +17,15 @@ from deskpact.api.permissions import PasswordCurrent
 from deskpact.api.serializers.license import (
     AdviceOut,
     AdviceQuery,
+    DayUsageOut,
     LicenseKeyIn,
     LicenseOut,
     SeatsOut,
+    UsageQuery,
 )
 from deskpact.licensing import advisor, leases
 from deskpact.licensing.services import install_license, license_standing, seat_usage
-from deskpact.licensing.usage import license_advice
+from deskpact.licensing.usage import daily_usage, license_advice
 
 
 class AdminsOnly(BasePermission):
@@ -130,3 +132,17 @@ def advice_body(advice: advisor.Advice, used: advisor.Usage, facts: Any, days: i
             "named_users": {str(m): n for m, n in used.named.items()},
         },
     }
+
+
+class UsageView(APIView):
+    permission_classes = [PasswordCurrent, AdminsOnly]
+
+    @extend_schema(
+        parameters=[UsageQuery],
+        responses={200: DayUsageOut(many=True)},
+        summary="Seats used each day: peaks, people, seats taken and refused",
+    )
+    def get(self, request: Request) -> Response:
+        query = UsageQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(DayUsageOut(daily_usage(query.validated_data["days"]), many=True).data)

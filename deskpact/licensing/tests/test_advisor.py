@@ -104,6 +104,13 @@ def test_concurrency_counts_people_not_tabs_and_an_end_before_a_start() -> None:
     assert curve.daily_peaks == {date(2026, 11, 2): 1}
 
 
+def test_someone_working_across_midnight_counts_on_both_days() -> None:
+    late = datetime(2026, 11, 2, 23, 0, tzinfo=UTC)
+    curve = advisor.concurrency([advisor.Interval(1, late, late + timedelta(hours=26))])
+    assert curve.daily_peaks == {date(2026, 11, 2): 1, date(2026, 11, 3): 1, date(2026, 11, 4): 1}
+    assert curve.peak == 1
+
+
 def test_the_95th_percentile_is_of_the_daily_peaks() -> None:
     # 19 days with 2 at once, one day with 9 at once: peak 9, p95 2.
     days = [

@@ -116,3 +116,57 @@ def test_the_command_prints_the_options_and_the_recommendation() -> None:
     assert "support  named         30 x 500 = 15000" in text
     assert "* support  concurrent     5 x 1750 = 8750" in text
     assert "Recommended: support concurrent, 5 seats" in text
+
+
+def test_daily_usage_worked_example(agent: User, customer: User) -> None:
+    from datetime import UTC, date, datetime
+
+    def at(day: int, hour: int, minute: int = 0) -> datetime:
+        month = 11 if day > 2 else 12
+        return datetime(2026, month, day, hour, minute, tzinfo=UTC)
+
+    other = UserFactory.create(role=User.Role.AGENT)
+    Presence.objects.create(user=agent, started_at=at(30, 9), last_seen_at=at(30, 10, 30))
+    Presence.objects.create(user=other, started_at=at(30, 10), last_seen_at=at(30, 11, 30))
+    Presence.objects.create(user=customer, started_at=at(30, 10, 15), last_seen_at=at(30, 10, 15))
+    leased, refused = UserFactory.create_batch(2, role=User.Role.AGENT)
+    SeatEvent.objects.create(kind="checkout", user=leased, at=at(1, 9), in_use=1, seats=1)
+    SeatEvent.objects.create(kind="refusal", user=refused, at=at(1, 9, 5), in_use=1, seats=1)
+    SeatEvent.objects.create(kind="release", user=leased, at=at(1, 10), in_use=0, seats=1)
+    rows = usage.daily_usage(3, now=at(2, 12))
+    assert [r.day for r in rows] == [date(2026, 11, d) for d in (29, 30)] + [
+        date(2026, 12, 1),
+        date(2026, 12, 2),
+    ]
+    by_day = {r.day: r for r in rows}
+    nov30, dec1 = by_day[date(2026, 11, 30)], by_day[date(2026, 12, 1)]
+    # 10:15-10:45 all three at once (idle timeout 30 min after each last request).
+    assert (nov30.peak_staff, nov30.peak_everyone) == (2, 3)
+    assert (nov30.active_staff, nov30.active_everyone) == (2, 3)
+    assert (nov30.checkouts, nov30.refusals) == (0, 0)
+    assert (dec1.peak_staff, dec1.peak_everyone, dec1.checkouts, dec1.refusals) == (1, 1, 1, 1)
+    assert by_day[date(2026, 11, 29)] == usage.DayUsage(date(2026, 11, 29), 0, 0, 0, 0, 0, 0)
+
+
+def test_the_usage_api_page_and_csv_show_the_same_numbers(
+    api_as: Any, admin_user: User, agent: User
+) -> None:
+    begun = timezone.now() - timedelta(days=1, hours=2)
+    Presence.objects.create(user=agent, started_at=begun, last_seen_at=begun)
+    days = api_as(admin_user).get("/api/v1/license/usage/?days=7").json()
+    assert len(days) == 8 and sum(d["peak_staff"] for d in days) >= 1
+    client = Client()
+    client.force_login(admin_user)
+    page = client.get("/license/usage/?days=7").content.decode()
+    assert '<svg class="chart"' in page
+    csv_text = client.get("/license/usage/?days=7&format=csv").content.decode()
+    lines = csv_text.strip().splitlines()
+    assert (
+        lines[0] == "day,peak_staff,peak_everyone,active_staff,active_everyone,checkouts,refusals"
+    )
+    api_rows = [
+        ",".join(str(d[k]) for k in lines[0].split(","))
+        for d in api_as(admin_user).get("/api/v1/license/usage/?days=7").json()
+    ]
+    assert lines[1:] == api_rows
+    assert api_as(admin_user).get("/api/v1/license/usage/?days=999").status_code == 400

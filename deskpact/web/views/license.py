@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -14,7 +16,7 @@ from deskpact.licensing import leases
 from deskpact.licensing.errors import InvalidLicenseKey
 from deskpact.licensing.keys import SeatType
 from deskpact.licensing.services import install_license, license_standing, seat_usage
-from deskpact.licensing.usage import license_advice
+from deskpact.licensing.usage import daily_usage, license_advice
 from deskpact.web.charts import step_chart
 from deskpact.web.decorators import admin_required
 
@@ -99,3 +101,47 @@ def advice_page(request: HttpRequest) -> HttpResponse:
             ),
         )
     return render(request, "web/license_advice.html", context)
+
+
+USAGE_COLUMNS = (
+    "day",
+    "peak_staff",
+    "peak_everyone",
+    "active_staff",
+    "active_everyone",
+    "checkouts",
+    "refusals",
+)
+
+
+@admin_required
+@require_GET
+def usage_page(request: HttpRequest) -> HttpResponse:
+    """Seats used over time: each day's peaks, people, seats taken and refused; CSV too."""
+    try:
+        days = int(request.GET.get("days", "30"))
+        rows = daily_usage(days)
+    except ValueError:
+        days, rows = 30, daily_usage(30)
+        messages.error(request, "days: a window is 1 to 366 days; showing the last 30.")
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="seat-usage-{days}d.csv"'
+        writer = csv.writer(response)
+        writer.writerow(USAGE_COLUMNS)
+        for row in rows:
+            writer.writerow([getattr(row, name) for name in USAGE_COLUMNS])
+        return response
+    chart = step_chart(
+        "Seats used each day",
+        {
+            "agents and admins at once": {r.day: r.peak_staff for r in rows},
+            "everyone at once": {r.day: r.peak_everyone for r in rows},
+            "seats refused": {r.day: r.refusals for r in rows},
+        },
+    )
+    return render(
+        request,
+        "web/license_usage.html",
+        {"rows": rows, "days": days, "chart": chart, "standing": license_standing()},
+    )
