@@ -87,23 +87,29 @@ def _request_statements(env: dict[str, str]) -> dict[str, int]:
     from django.test.utils import CaptureQueriesContext
 
     from deskpact.accounts.models import User
-    from deskpact.licensing import leases
+    from deskpact.licensing import leases, services
 
     user = User.objects.get(email="seat0@bench.example")
-    client = Client()
-    client.force_login(user)
-    leases.checkout_seat(user)
 
-    def count() -> int:
+    def count(client: Client) -> int:
         with CaptureQueriesContext(connection) as ctx:
             client.get("/account/")
         return len(ctx.captured_queries)
 
+    # The same page for the same person under a named license: no lease at all.
+    services.install_license(env["BENCH_NAMED_KEY"], by=None)
+    named_client = Client()
+    named_client.force_login(user)
+    named_client.get("/account/")
+    named = count(named_client)
+    services.install_license(env["BENCH_LICENSE_KEY"], by=None)
+    client = Client()
+    client.force_login(user)  # takes the lease
     client.get("/account/")
-    fresh = count()
+    fresh = count(client)
     leases.forget_renewals()
-    renewing = count()
-    return {"fresh": fresh, "renewing": renewing}
+    renewing = count(client)
+    return {"named": named, "fresh": fresh, "renewing": renewing}
 
 
 def _run_db(name: str, env: dict[str, str], seconds: float) -> dict[str, Any]:
@@ -153,8 +159,14 @@ def _license_env(out: Path) -> dict[str, str]:
         currency="EUR",
         valid_until=date.today() + timedelta(days=365),
     )
-    key = keys.sign(terms, keys.load_private_key(pem))
-    return {"DESKPACT_LICENSE_PUBLIC_KEYS": public, "BENCH_LICENSE_KEY": key}
+    signer = keys.load_private_key(pem)
+    key = keys.sign(terms, signer)
+    named = keys.sign(keys.LicenseTerms(**{**terms.__dict__, "seat_type": "named"}), signer)
+    return {
+        "DESKPACT_LICENSE_PUBLIC_KEYS": public,
+        "BENCH_LICENSE_KEY": key,
+        "BENCH_NAMED_KEY": named,
+    }
 
 
 def main() -> None:
@@ -188,14 +200,13 @@ def main() -> None:
     print()
     print(
         f"| seat leases ({PROCESSES} processes, {SEATS} seats) | db | cycles/s | refusals "
-        "| statements of /account/, lease fresh | lease renewing |"
+        "| extra statements, lease fresh (target 0) | lease renewing (target 1) |"
     )
     print("|---|---|---|---|---|---|")
     for row in rows:
         print(
             f"| checkout + release | {row['db']} | {row['cycles_per_s']:.0f} | {row['refused']} "
-            f"| {row['fresh']} | {row['renewing']} "
-            f"(+{row['renewing'] - row['fresh']}) |"
+            f"| {row['fresh'] - row['named']} | {row['renewing'] - row['named']} |"
         )
     (args.out / "seats.json").write_text(json.dumps(rows, indent=2))
 
