@@ -295,3 +295,18 @@ def test_script_in_the_body_is_stored_verbatim_and_shown_escaped(
 def test_get_only_and_post_are_allowed(client: Client, queue: Queue) -> None:
     assert client.put("/submit/support/").status_code == 405
     assert client.post("/submit/support/thanks/").status_code == 405
+
+
+def test_with_every_team_seat_taken_a_new_sender_is_told_to_write_or_call(
+    client: Client, queue: Queue, issue_key: Any
+) -> None:
+    from deskpact.licensing import services
+
+    services.install_license(issue_key(model="team", seats=1), by=None)
+    UserFactory.create(role=User.Role.AGENT)  # the one seat
+    response = post(client)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "We cannot take requests from new addresses here right now" in html
+    assert "named seats" not in html  # the seat count is for admins
+    assert nothing_stored()

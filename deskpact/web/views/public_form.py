@@ -7,6 +7,7 @@ invites new contacts to choose a password. Limits per address and per IP hold of
 from __future__ import annotations
 
 import ipaddress
+import logging
 
 from django.conf import settings
 from django.core import signing
@@ -17,6 +18,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from deskpact.core.errors import DomainError
+from deskpact.licensing.errors import NoSeatFree
 from deskpact.tickets import services
 from deskpact.tickets.models import Queue
 from deskpact.tickets.web_form import WebFormLimited, submit_web_form
@@ -24,6 +26,8 @@ from deskpact.web.forms_portal import WebForm, add_service_errors, refuse_oversi
 
 RECEIPT_SALT = "deskpact.web_form.receipt"
 RECEIPT_MAX_AGE = 60 * 60
+
+log = logging.getLogger(__name__)
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -82,6 +86,15 @@ def submit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
                 )
             except WebFormLimited as exc:
                 limited, status = exc.message, 429
+            except NoSeatFree:
+                # Team model with every named seat taken: the seat count is for admins
+                # (they are warned on the License page); a visitor is told what to do.
+                log.warning("web form: no named seat for a new requester")
+                form.add_error(
+                    "email",
+                    "We cannot take requests from new addresses here right now. "
+                    "Please write to us by email or call us instead.",
+                )
             except (ValidationError, DomainError) as exc:
                 add_service_errors(form, exc, aliases={"requester": "email"})
             else:
