@@ -6,9 +6,10 @@
     .venv/bin/python bench/run_all.py --db pg --peer     # flags pass through
 
 Benchmarks run one after the other (they share the CPU and, on PostgreSQL, the server):
-bench/tickets/run.py, then bench/search_bench.py when it exists. Flags go to each one that
-understands them (asked through its --help); for search_bench.py, --db and --quick are
-translated (DATABASE_URL per database; --quick = a small seed and few searches).
+bench/tickets/run.py, then bench/search_bench.py when it exists, then
+bench/licensing/seats.py. Flags go to each one that understands them (asked through its
+--help); for search_bench.py, --db and --quick are translated (DATABASE_URL per database;
+--quick = a small seed and few searches); seats.py gets --db, and 2 s runs for --quick.
 
 A benchmark joins the combined table by writing {"rows": [...]} (the fields of
 tickets/run.py's rows: label, db, tickets, rps, p50_ms, p99_ms, peer_rps, peer_source,
@@ -35,6 +36,7 @@ ROOT = HERE.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
 TICKETS = HERE / "tickets" / "run.py"
 SEARCH = HERE / "search_bench.py"
+SEATS = HERE / "licensing" / "seats.py"
 PG_URL = "postgres://postgres@127.0.0.1:5432/deskpact_bench"
 TIMEOUT = 4 * 3600  # a whole full run on both databases stays far below this
 
@@ -182,7 +184,14 @@ def main(argv: list[str] | None = None) -> int:
                 rows_for_db = search_rows(log_path.read_text(), db, size)
                 rows += rows_for_db
 
-    # 3. one table from every result file written during this run
+    # 3. seat leases (bench/licensing/seats.py): --db and a shorter run for --quick
+    seats_args = ["--db", ",".join(dbs), "--seconds", "2" if quick else "10"]
+    seats_args += ["--out", str(out / "seats")]
+    code = run([str(PYTHON), str(SEATS), *seats_args], env, out / "run_all-seats.log")
+    if code != 0:
+        failures.append(f"licensing/seats.py exited {code}")
+
+    # 4. one table from every result file written during this run
     for path in sorted(results.glob("*.json")):
         if path.stat().st_mtime < started:
             continue
