@@ -28,6 +28,10 @@ class BadPrices(ValueError):
     """A price list the advisor cannot use; the message names the combination."""
 
 
+class NoUsage(ValueError):
+    """Nothing was recorded in the window: there is nothing to size a license on."""
+
+
 @dataclass(frozen=True)
 class Interval:
     """Someone holding (or, without leases, needing) a seat from `start` to `end`."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.utils import extend_schema
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -102,7 +102,10 @@ class AdviceView(APIView):
         query = AdviceQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         days = query.validated_data["days"]
-        advice, used, facts = license_advice(query.validated_data, days=days)
+        try:
+            advice, used, facts = license_advice(query.validated_data, days=days)
+        except advisor.NoUsage as exc:
+            raise ValidationError({"days": [str(exc).removeprefix("days: ")]}) from None
         return Response(AdviceOut(advice_body(advice, used, facts, days)).data)
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
 
@@ -170,3 +170,16 @@ def test_the_usage_api_page_and_csv_show_the_same_numbers(
     ]
     assert lines[1:] == api_rows
     assert api_as(admin_user).get("/api/v1/license/usage/?days=999").status_code == 400
+
+
+def test_a_window_with_no_usage_is_a_clear_error_everywhere(api_as: Any, admin_user: User) -> None:
+    response = api_as(admin_user).get(f"/api/v1/license/advice/?{PRICES}&days=7")
+    assert response.status_code == 400
+    assert (
+        "no ticket was opened in the last 7 days" in response.json()["errors"]["days"][0]["message"]
+    )
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="nobody was active"):
+        call_command(
+            "license", "advise", "--days", "7", "--prices", PRICES.replace("&", ","), stdout=out
+        )

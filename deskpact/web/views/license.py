@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from deskpact.accounts.models import User
 from deskpact.accounts.requests import signed_in
 from deskpact.licensing import leases
+from deskpact.licensing.advisor import NoUsage
 from deskpact.licensing.errors import InvalidLicenseKey
 from deskpact.licensing.keys import SeatType
 from deskpact.licensing.services import install_license, license_standing, seat_usage
@@ -86,7 +87,11 @@ def advice_page(request: HttpRequest) -> HttpResponse:
     context: dict[str, object] = {"form": form, "standing": license_standing()}
     if form.is_valid():
         days = form.cleaned_data["days"]
-        advice, used, facts = license_advice(form.cleaned_data, days=days)
+        try:
+            advice, used, facts = license_advice(form.cleaned_data, days=days)
+        except NoUsage as exc:
+            form.add_error("days", str(exc).removeprefix("days: "))
+            return render(request, "web/license_advice.html", context)
         context.update(
             advice=advice,
             used=used,
