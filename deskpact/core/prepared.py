@@ -81,20 +81,58 @@ class _Slots:
 
 
 @dataclass(frozen=True)
-class _Compiled:
+class _Statement:
     sql: str
     params: tuple[Any, ...]
     slots: dict[int, str]  # position in params -> name of the value that goes there
-    compiler: Any
-    converters: dict[int, Any]
-    model: type[Model]
-    start: int
-    end: int
-    init_list: list[str]
-    populators: list[Any]
+    compiler: Any = None
+    converters: Any = None
 
 
-class PreparedLookup(Generic[M]):
+@dataclass(frozen=True)
+class _Compiled(_Statement):
+    """A lookup's statement with Django's recipe for turning its row into instances."""
+
+    model: type[Model] | None = None
+    start: int = 0
+    end: int = 0
+    init_list: tuple[str, ...] = ()
+    populators: tuple[Any, ...] = ()
+
+
+S = TypeVar("S", bound=_Statement)
+
+
+class _Prepared(Generic[S]):
+    """What every prepared statement shares: its recipe, markers, the compiled SQL (one
+    per connection), and filling in the values of a call."""
+
+    def __init__(
+        self,
+        build: Callable[..., Any],
+        *names: str,
+        ints: tuple[str, ...] = (),
+        datetimes: tuple[str, ...] = (),
+    ) -> None:
+        self._build = build
+        self._slots = _Slots(names, ints, datetimes)
+        self._compiled: dict[int, S] = {}
+
+    def _execute(self, cursor: Any, values: dict[str, Value]) -> S:
+        """Run the statement with `values` on `cursor`, compiling it first if needed."""
+        connection = connections["default"]
+        compiled = self._compiled.get(id(connection))
+        if compiled is None:
+            compiled = self._compiled[id(connection)] = self._compile(connection)
+        params = self._slots.fill(compiled.params, compiled.slots, values, connection)
+        cursor.execute(compiled.sql, params)
+        return compiled
+
+    def _compile(self, connection: Any) -> S:
+        raise NotImplementedError
+
+
+class PreparedLookup(_Prepared[_Compiled], Generic[M]):
     """`first(**values)`: the first row of `build(**markers)` with the values filled in."""
 
     def __init__(
@@ -104,23 +142,19 @@ class PreparedLookup(Generic[M]):
         ints: tuple[str, ...] = (),
         datetimes: tuple[str, ...] = (),
     ) -> None:
-        self._build = build
-        self._slots = _Slots(names, ints, datetimes)
-        self._compiled: dict[int, _Compiled] = {}
+        super().__init__(build, *names, ints=ints, datetimes=datetimes)
 
     def first(self, **values: Value) -> M | None:
-        connection = connections["default"]
-        compiled = self._compiled.get(id(connection)) or self._compile(connection)
-        params = self._slots.fill(compiled.params, compiled.slots, values, connection)
-        with connection.cursor() as cursor:
-            cursor.execute(compiled.sql, params)
+        with connections["default"].cursor() as cursor:
+            compiled = self._execute(cursor, values)
             row = cursor.fetchone()
         if row is None:
             return None
         if compiled.converters:
             row = next(iter(compiled.compiler.apply_converters([row], compiled.converters)))
+        assert compiled.model is not None
         obj = compiled.model.from_db(
-            "default", compiled.init_list, row[compiled.start : compiled.end]
+            "default", list(compiled.init_list), row[compiled.start : compiled.end]
         )
         for populator in compiled.populators:
             populator.populate(row, obj)
@@ -130,56 +164,30 @@ class PreparedLookup(Generic[M]):
         queryset = self._build(**self._slots.markers())[:1]
         compiler = queryset.query.get_compiler(using="default")
         sql, params = compiler.as_sql()
-        slots = self._slots.find(tuple(params), connection)
         select, klass_info = compiler.select, compiler.klass_info
         fields = klass_info["select_fields"]
         start, end = fields[0], fields[-1] + 1
-        compiled = _Compiled(
+        return _Compiled(
             sql=sql,
             params=tuple(params),
-            slots=slots,
+            slots=self._slots.find(tuple(params), connection),
             compiler=compiler,
             converters=compiler.get_converters([s[0] for s in select[: compiler.col_count]]),
             model=klass_info["model"],
             start=start,
             end=end,
-            init_list=[f[0].target.attname for f in select[start:end]],
+            init_list=tuple(f[0].target.attname for f in select[start:end]),
             # django-stubs describe Django 6, which added an argument; 5.2 takes three.
-            populators=get_related_populators(klass_info, select, "default"),  # type: ignore[call-arg]
+            populators=tuple(get_related_populators(klass_info, select, "default")),  # type: ignore[call-arg]
         )
-        self._compiled[id(connection)] = compiled
-        return compiled
 
 
-@dataclass(frozen=True)
-class _Statement:
-    sql: str
-    params: tuple[Any, ...]
-    slots: dict[int, str]
-    compiler: Any = None
-    converters: Any = None
-
-
-class PreparedValues:
+class PreparedValues(_Prepared[_Statement]):
     """`rows(**values)`: the rows of `build(**markers)`, a `values_list` QuerySet."""
 
-    def __init__(
-        self,
-        build: Callable[..., QuerySet[Any, Any]],
-        *names: str,
-        ints: tuple[str, ...] = (),
-        datetimes: tuple[str, ...] = (),
-    ) -> None:
-        self._build = build
-        self._slots = _Slots(names, ints, datetimes)
-        self._compiled: dict[int, _Statement] = {}
-
     def rows(self, **values: Value) -> list[tuple[Any, ...]]:
-        connection = connections["default"]
-        compiled = self._compiled.get(id(connection)) or self._compile(connection)
-        params = self._slots.fill(compiled.params, compiled.slots, values, connection)
-        with connection.cursor() as cursor:
-            cursor.execute(compiled.sql, params)
+        with connections["default"].cursor() as cursor:
+            compiled = self._execute(cursor, values)
             rows = [tuple(row) for row in cursor.fetchall()]
         if compiled.converters:
             converted = compiled.compiler.apply_converters(rows, compiled.converters)
@@ -189,39 +197,24 @@ class PreparedValues:
     def _compile(self, connection: Any) -> _Statement:
         compiler = self._build(**self._slots.markers()).query.get_compiler(using="default")
         sql, params = compiler.as_sql()
-        select = compiler.select
-        compiled = _Statement(
+        return _Statement(
             sql=sql,
             params=tuple(params),
             slots=self._slots.find(tuple(params), connection),
             compiler=compiler,
-            converters=compiler.get_converters([s[0] for s in select[: compiler.col_count]]),
+            converters=compiler.get_converters(
+                [s[0] for s in compiler.select[: compiler.col_count]]
+            ),
         )
-        self._compiled[id(connection)] = compiled
-        return compiled
 
 
-class PreparedUpdate:
+class PreparedUpdate(_Prepared[_Statement]):
     """`run(**values)`: `build(**markers)` gives a QuerySet and the changes to make to its
     rows, as for `QuerySet.update`; returns the number of rows changed."""
 
-    def __init__(
-        self,
-        build: Callable[..., tuple[QuerySet[Any], dict[str, Any]]],
-        *names: str,
-        ints: tuple[str, ...] = (),
-        datetimes: tuple[str, ...] = (),
-    ) -> None:
-        self._build = build
-        self._slots = _Slots(names, ints, datetimes)
-        self._compiled: dict[int, _Statement] = {}
-
     def run(self, **values: Value) -> int:
-        connection = connections["default"]
-        compiled = self._compiled.get(id(connection)) or self._compile(connection)
-        params = self._slots.fill(compiled.params, compiled.slots, values, connection)
-        with connection.cursor() as cursor:
-            cursor.execute(compiled.sql, params)
+        with connections["default"].cursor() as cursor:
+            self._execute(cursor, values)
             return int(cursor.rowcount)
 
     def _compile(self, connection: Any) -> _Statement:
@@ -230,8 +223,6 @@ class PreparedUpdate:
         query.add_update_values(changes)
         query.clear_ordering(force=True)
         sql, params = query.get_compiler(using="default").as_sql()
-        compiled = _Statement(
+        return _Statement(
             sql=sql, params=tuple(params), slots=self._slots.find(tuple(params), connection)
         )
-        self._compiled[id(connection)] = compiled
-        return compiled

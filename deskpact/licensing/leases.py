@@ -53,7 +53,7 @@ def keep_seat(user: User, *, at: datetime | None = None) -> None:
     if not needs_lease(user):
         _note_presence(user, at)
     elif not SeatLease.objects.filter(user_id=user.pk, expires_at__gt=at).update(
-        renewed_at=at, expires_at=seats.lease_ends(at, idle_timeout())
+        renewed_at=at, expires_at=at + idle_timeout()
     ):
         try:
             checkout_seat(user, at=at)
@@ -119,7 +119,7 @@ def checkout_seat(user: User, *, at: datetime | None = None) -> SeatLease | None
 
 
 def _grant(user: User, decision: seats.Decision, *, at: datetime) -> SeatLease:
-    ends = seats.lease_ends(at, idle_timeout())
+    ends = at + idle_timeout()
     if decision.already_held:
         SeatLease.objects.filter(user=user).update(renewed_at=at, expires_at=ends)
         return SeatLease.objects.get(user=user)

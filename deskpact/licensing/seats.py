@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -61,8 +61,3 @@ def decide(
         return Decision(True, len(held) + 1, seats, overdraft=True)
     earliest = min((lease.expires_at for lease in held), default=None)
     return Decision(False, len(held), seats, next_free_at=earliest)
-
-
-def lease_ends(at: datetime, idle: timedelta) -> datetime:
-    """When a lease taken or renewed at `at` runs out without further activity."""
-    return at + idle

@@ -12,7 +12,6 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -117,8 +116,9 @@ def install_license(key: str, *, by: User | None, at: datetime | None = None) ->
             "valid_until": terms.valid_until.isoformat(),
         },
     )
-    transaction.on_commit(forget_cached_license)
+    # Now for the rest of this transaction, and again once the install is visible to all.
     forget_cached_license()
+    transaction.on_commit(forget_cached_license)
     return standing_on(terms, today)
 
 
@@ -186,12 +186,12 @@ def claim_named_seat(role: str, *, field: str = "role", by: User | None = None) 
 
 
 def _record_overdraft(terms: keys.LicenseTerms, *, in_use: int, by: User | None) -> None:
-    lock_row: Any = InstalledLicense.objects.order_by("-installed_at", "-id").first()
-    if lock_row is None:  # evaluation has no overdraft; nothing to attach the entry to
+    installed = InstalledLicense.objects.order_by("-installed_at", "-id").first()
+    if installed is None:  # evaluation has no overdraft; nothing to attach the entry to
         return
     audit.record(
         "license.overdraft",
-        lock_row,
+        installed,
         actor=by,
         after={"seats": terms.seats, "in_use": in_use + 1, "allowed": terms.overdraft_seats},
     )

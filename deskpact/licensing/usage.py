@@ -141,7 +141,7 @@ def usage(days: int, *, now: datetime | None = None) -> tuple[advisor.Usage, Mod
     everyone = {i.user_id for i in found} | emailed
     if not everyone and not decided.tickets:
         raise advisor.NoUsage(
-            f"days: nobody was active and no ticket was opened in the last {days} days, so "
+            f"Nobody was active and no ticket was opened in the last {days} days, so "
             "there is no usage to size a license on; choose a longer window."
         )
     named = {LicenseModel.SUPPORT: len(staff), LicenseModel.TEAM: len(everyone)}

@@ -12,7 +12,7 @@ WIDTH, HEIGHT, PAD = 640, 200, 32
 COLOURS = ("#2458d6", "#c2410c", "#15803d", "#7c3aed")
 
 
-def step_chart(title: str, series: Mapping[str, Mapping[date, int]]) -> SafeString:
+def line_chart(title: str, series: Mapping[str, Mapping[date, int]]) -> SafeString:
     """Daily values of each series as lines over the same days, with axis labels."""
     days = sorted({day for values in series.values() for day in values})
     if not days:

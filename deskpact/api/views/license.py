@@ -35,9 +35,13 @@ class AdminsOnly(BasePermission):
         return bool(getattr(request.user, "is_admin", False))
 
 
-class LicenseView(APIView):
+class AdminView(APIView):
+    """The license and its seats are the admins' business."""
+
     permission_classes = [PasswordCurrent, AdminsOnly]
 
+
+class LicenseView(AdminView):
     @extend_schema(responses={200: LicenseOut}, summary="The license in force and its seats")
     def get(self, request: Request) -> Response:
         standing = license_standing()
@@ -57,9 +61,7 @@ class LicenseView(APIView):
         return Response(LicenseOut(LicenseOut.of(standing, seat_usage(standing))).data, status=201)
 
 
-class SeatsView(APIView):
-    permission_classes = [PasswordCurrent, AdminsOnly]
-
+class SeatsView(AdminView):
     @extend_schema(responses={200: SeatsOut}, summary="Seats in use and who holds them")
     def get(self, request: Request) -> Response:
         usage = seat_usage()
@@ -73,9 +75,7 @@ class SeatsView(APIView):
         return Response(SeatsOut(body).data)
 
 
-class SeatView(APIView):
-    permission_classes = [PasswordCurrent, AdminsOnly]
-
+class SeatView(AdminView):
     @extend_schema(
         responses={204: None},
         summary="Free someone's concurrent seat",
@@ -88,9 +88,7 @@ class SeatView(APIView):
         return Response(status=204)
 
 
-class AdviceView(APIView):
-    permission_classes = [PasswordCurrent, AdminsOnly]
-
+class AdviceView(AdminView):
     @extend_schema(
         parameters=[AdviceQuery],
         responses={200: AdviceOut},
@@ -105,12 +103,12 @@ class AdviceView(APIView):
         try:
             advice, used, facts = license_advice(query.validated_data, days=days)
         except advisor.NoUsage as exc:
-            raise ValidationError({"days": [str(exc).removeprefix("days: ")]}) from None
+            raise ValidationError({"days": [str(exc)]}) from None
         return Response(AdviceOut(advice_body(advice, used, facts, days)).data)
 
 
 def advice_body(advice: advisor.Advice, used: advisor.Usage, facts: Any, days: int) -> dict:
-    """The advice as the API and the page show it."""
+    """The advice as the API answers it (AdviceOut)."""
     return {
         "days": days,
         "options": advice.options,
@@ -137,9 +135,7 @@ def advice_body(advice: advisor.Advice, used: advisor.Usage, facts: Any, days: i
     }
 
 
-class UsageView(APIView):
-    permission_classes = [PasswordCurrent, AdminsOnly]
-
+class UsageView(AdminView):
     @extend_schema(
         parameters=[UsageQuery],
         responses={200: DayUsageOut(many=True)},

@@ -179,7 +179,7 @@ def test_a_window_with_no_usage_is_a_clear_error_everywhere(api_as: Any, admin_u
         "no ticket was opened in the last 7 days" in response.json()["errors"]["days"][0]["message"]
     )
     out = io.StringIO()
-    with pytest.raises(CommandError, match="nobody was active"):
+    with pytest.raises(CommandError, match="Nobody was active"):
         call_command(
             "license", "advise", "--days", "7", "--prices", PRICES.replace("&", ","), stdout=out
         )

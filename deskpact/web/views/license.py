@@ -18,7 +18,7 @@ from deskpact.licensing.errors import InvalidLicenseKey
 from deskpact.licensing.keys import SeatType
 from deskpact.licensing.services import install_license, license_standing, seat_usage
 from deskpact.licensing.usage import daily_usage, license_advice
-from deskpact.web.charts import step_chart
+from deskpact.web.charts import line_chart
 from deskpact.web.decorators import admin_required
 
 
@@ -90,14 +90,14 @@ def advice_page(request: HttpRequest) -> HttpResponse:
         try:
             advice, used, facts = license_advice(form.cleaned_data, days=days)
         except NoUsage as exc:
-            form.add_error("days", str(exc).removeprefix("days: "))
+            form.add_error("days", str(exc))
             return render(request, "web/license_advice.html", context)
         context.update(
             advice=advice,
             used=used,
             facts=facts,
             days=days,
-            chart=step_chart(
+            chart=line_chart(
                 "People at once, each day's peak",
                 {
                     f"{model.label.split(' (')[0]} model": c.daily_peaks
@@ -137,7 +137,7 @@ def usage_page(request: HttpRequest) -> HttpResponse:
         for row in rows:
             writer.writerow([getattr(row, name) for name in USAGE_COLUMNS])
         return response
-    chart = step_chart(
+    chart = line_chart(
         "Seats used each day",
         {
             "agents and admins at once": {r.day: r.peak_staff for r in rows},
