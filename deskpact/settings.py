@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "deskpact.tickets",
     "deskpact.mail",
     "deskpact.licensing",
+    "deskpact.contracts.apps.ContractsConfig",
     "deskpact.web",
     "deskpact.api",
 ]

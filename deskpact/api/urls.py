@@ -32,6 +32,8 @@ urlpatterns = [
     path("v1/license/advice/", AdviceView.as_view(), name="api-license-advice"),
     path("v1/license/usage/", UsageView.as_view(), name="api-license-usage"),
     path("v1/license/seats/<int:user_id>/", SeatView.as_view(), name="api-license-seat"),
+    path("", include("deskpact.api.urls_contracts")),
+    path("", include("deskpact.api.urls_contract_advice")),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -117,6 +117,25 @@ class Ticket(models.Model):
         related_name="follow_ups",
         help_text="The closed ticket this one continues.",
     )
+
+    class Entitlement(models.TextChoices):
+        ENTITLED = "entitled", "Entitled"
+        NOT_AUTHORIZED = "not_authorized", "Not authorized"
+        EXHAUSTED = "exhausted", "Exhausted"
+        NO_CONTRACT = "no_contract", "No contract"
+
+    contract = models.ForeignKey(
+        "contracts.Contract",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        db_index=False,
+        help_text="The contract its work is counted against.",
+    )
+    entitlement = models.CharField(
+        max_length=20, choices=Entitlement.choices, default=Entitlement.NO_CONTRACT
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     first_response_at = models.DateTimeField(null=True, blank=True)

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from deskpact.accounts.contacts import find_or_create_contact
 from deskpact.accounts.models import Organization, User
+from deskpact.contracts import services as contracts
 from deskpact.core.prepared import PreparedLookup
 from deskpact.core.text import clean_text
 from deskpact.licensing.policy import (
@@ -132,6 +133,10 @@ def open_ticket(
     queue = queue or default_queue()
     _check_owner(owner, queue)
     _check_attachments(attachments)
+    organization_id = organization.pk if organization else requester.organization_id
+    contract, entitlement = contracts.entitlement_for(
+        organization_id, requester, channel=channel, on=timezone.localdate(at)
+    )
     ticket = Ticket(
         queue=queue,
         subject=clean_text(subject, field="subject", max_length=SUBJECT_MAX),
@@ -143,6 +148,8 @@ def open_ticket(
         organization=organization or requester.organization,
         owner=owner,
         follows=follows,
+        contract=contract,
+        entitlement=entitlement,
         created_at=at,
         updated_at=at,
     )
@@ -224,6 +231,8 @@ def change_status(ticket: Ticket, *, to: str, by: User, at: datetime | None = No
     if ticket.status == to:
         return ticket
     _move(ticket, to, by=by, at=at)
+    if to in (Ticket.Status.RESOLVED, Ticket.Status.CLOSED):
+        contracts.consume_incident(ticket, at=at)  # once per ticket, however often resolved
     if to == Ticket.Status.RESOLVED:
         notifications.ticket_resolved(ticket)
     return ticket

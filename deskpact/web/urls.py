@@ -42,6 +42,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("console/", include("deskpact.web.urls_console")),
+    path("contracts/", include("deskpact.web.urls_contracts")),
     path("portal/", include("deskpact.web.urls_portal")),
     path("", include("deskpact.web.urls_public")),
 ]

@@ -1,11 +1,12 @@
 """URLs of the agent console, mounted at /console/."""
 
-from django.urls import path
+from django.urls import URLPattern, URLResolver, path
 
+from deskpact.web import urls_worklogs
 from deskpact.web.views import console, console_new, console_ticket
 
 app_name = "console"
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("", console.home, name="home"),
     path("queues/<slug:which>/", console.ticket_list, name="queue"),
     path("tickets/new/", console_new.new_ticket, name="new_ticket"),
@@ -19,3 +20,4 @@ urlpatterns = [
     path("tickets/<str:key>/priority/", console_ticket.set_priority, name="priority"),
     path("tickets/<str:key>/cause/", console_ticket.set_cause, name="cause"),
 ]
+urlpatterns += urls_worklogs.urlpatterns

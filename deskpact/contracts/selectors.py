@@ -1,0 +1,114 @@
+"""Reads of contracts shaped for the pages and the API, permission-checked."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db.models import QuerySet, Sum
+from django.db.models.functions import TruncDate
+
+from deskpact.accounts.models import User
+from deskpact.contracts import forecast, ledger
+from deskpact.contracts.models import Contract, LedgerEntry, WorkLog
+
+Kind = LedgerEntry.Kind
+
+
+def contracts_visible_to(user: User) -> QuerySet[Contract]:
+    """Agents and admins see every contract; a customer only their organization's."""
+    rows = Contract.objects.select_related("organization")
+    if user.is_agent:  # agents and admins
+        return rows
+    if user.organization_id is None:
+        return rows.none()
+    return rows.filter(organization_id=user.organization_id)
+
+
+@dataclass(frozen=True)
+class ContractSummary:
+    """A contract with where it stands: for the ticket panel, the portal and the API."""
+
+    contract: Contract
+    balance: ledger.Balance
+    remaining: int | None
+    run_out_on: date | None
+    warnings: list[str] = field(default_factory=list)
+
+
+def _warnings(contract: Contract, b: ledger.Balance, remaining: int | None) -> list[str]:
+    notes = []
+    if contract.kind == Contract.Kind.BANK and remaining is not None:
+        if remaining <= 0:
+            notes.append(
+                "The bank is used up"
+                + (
+                    ": new tickets are flagged exhausted."
+                    if contract.exhaustion == "block"
+                    else "; work is billed as overage."
+                )
+            )
+        elif remaining <= contract.threshold_units:
+            notes.append("The bank is at or below its low-balance threshold.")
+    if contract.kind == Contract.Kind.CAPPED and remaining is not None and remaining <= 0:
+        notes.append("The cap is reached: further work is overage.")
+    if contract.kind == Contract.Kind.PER_MINUTE:
+        if b.prepaid_minor <= 0 and not contract.card_on_file:
+            notes.append("No deposit left and no card on file: calls cannot be logged.")
+        elif b.prepaid_minor <= contract.threshold_minor:
+            notes.append("The deposit is at or below its low-balance threshold.")
+    return notes
+
+
+def daily_use(contract_ids: Sequence[int], *, since: date) -> dict[int, list[tuple[date, int]]]:
+    """Units used per day and contract since `since` (one query)."""
+    rows = (
+        LedgerEntry.objects.filter(
+            contract_id__in=contract_ids,
+            kind__in=(Kind.WORK_RATED, Kind.INCIDENT_CONSUMED),
+            at__date__gte=since,
+        )
+        .annotate(day=TruncDate("at"))
+        .values("contract_id", "day")
+        .annotate(units=Sum("units"))
+        .order_by("contract_id", "day")
+    )
+    out: dict[int, list[tuple[date, int]]] = {i: [] for i in contract_ids}
+    for r in rows:
+        out[r["contract_id"]].append((r["day"], -int(r["units"] or 0)))
+    return out
+
+
+def summarize(contracts: Sequence[Contract], *, today: date) -> list[ContractSummary]:
+    """Each contract with its balance, what is left, warnings and run-out date (2 queries)."""
+    ids = [c.pk for c in contracts]
+    balances = ledger.balances(ids)
+    use = daily_use(ids, since=today - timedelta(days=forecast.WINDOW_DAYS))
+    out = []
+    for c in contracts:
+        b = balances[c.pk]
+        remaining = b.remaining(c)
+        run_out = (
+            forecast.run_out_on(remaining, use[c.pk], today=today)
+            if c.kind == Contract.Kind.BANK and remaining is not None
+            else None
+        )
+        out.append(ContractSummary(c, b, remaining, run_out, _warnings(c, b, remaining)))
+    return out
+
+
+def recent_consumption(contract: Contract, *, limit: int = 10) -> list[LedgerEntry]:
+    return list(
+        LedgerEntry.objects.filter(contract=contract)
+        .select_related("ticket", "work_log__agent")
+        .order_by("-at", "-id")[:limit]
+    )
+
+
+def work_logs_of(ticket_id: int) -> list[WorkLog]:
+    return list(
+        WorkLog.objects.filter(ticket_id=ticket_id)
+        .select_related("agent", "call")
+        .order_by("-started_at", "-id")
+    )
