@@ -15,9 +15,14 @@ def ticket_subject(key: str, subject: str, *, prefix: str = "") -> str:
     return f"{head}[{key}] {subject}"[:250]
 
 
-def thread_headers(message_id: str, *, earlier: list[str], automatic: bool) -> dict[str, str]:
-    """Message-ID, In-Reply-To/References to the ticket's earlier mail, Auto-Submitted."""
+def thread_headers(
+    message_id: str, *, earlier: list[str], automatic: bool, loop: str = ""
+) -> dict[str, str]:
+    """Message-ID, In-Reply-To/References to the ticket's earlier mail, Auto-Submitted, and
+    X-Loop naming the desk, so that its own mail coming back is never answered."""
     headers = {"Message-ID": message_id}
+    if loop:
+        headers["X-Loop"] = loop
     if earlier:
         headers["In-Reply-To"] = earlier[-1]
         headers["References"] = " ".join(earlier[-10:])

@@ -170,8 +170,28 @@ def _compose(outgoing: OutgoingMail) -> EmailMultiAlternatives:
         to=[outgoing.to_email],
         reply_to=[ticket.queue.email_address] if ticket.queue.email_address else None,
         headers=headers.thread_headers(
-            outgoing.message_id, earlier=earlier, automatic=outgoing.is_automatic
+            outgoing.message_id,
+            earlier=earlier,
+            automatic=outgoing.is_automatic,
+            loop=settings.DESKPACT_MAIL_DOMAIN,
         ),
     )
     mail.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
     return mail
+
+
+@task()
+def process_inbound_task(*, inbound_id: int) -> None:
+    """Turn one stored inbound message into a ticket or a reply (at most once)."""
+    from deskpact.mail import inbound
+
+    inbound.process(inbound_id)
+
+
+@task()
+def retry_inbound_task() -> None:
+    """Periodic: messages whose back-off has passed, and any never picked up."""
+    from deskpact.mail import inbound
+
+    for inbound_id in inbound.due_for_retry(at=timezone.now()):
+        inbound.process(inbound_id)

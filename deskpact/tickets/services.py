@@ -109,8 +109,10 @@ def open_ticket(
     attachments: Sequence[UploadedFile] = (),
     follows: Ticket | None = None,
     at: datetime | None = None,
+    acknowledge: bool = True,
 ) -> Ticket:
     """Open a ticket for `requester`; `submitter` differs when logged on their behalf.
+    `acknowledge=False` sends no acknowledgement (mail that must not be answered).
 
     Everything that only reads or checks happens before the transaction: on SQLite the
     transaction holds the desk's one write lock, so it should hold nothing but writes.
@@ -163,7 +165,8 @@ def open_ticket(
                 ticket=ticket, author=submitter, body=ticket.body, channel=channel, created_at=at
             )
             _store_attachments(opening, attachments)
-        notifications.ticket_opened(ticket)
+        if acknowledge:
+            notifications.ticket_opened(ticket)
         if owner is not None:
             notifications.ticket_assigned(ticket, by=submitter)
     return ticket
