@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from deskpact.accounts import services
 from deskpact.accounts.models import Organization, User
+from deskpact.contracts import services as contracts
+from deskpact.contracts.models import Contract, Price
 from deskpact.tickets import services as tickets
 from deskpact.tickets.models import Queue, Ticket
 
@@ -86,9 +90,85 @@ def load_demo() -> int:
         )
         added += 1
     added += _load_queues()
+    if not Contract.objects.exists() and not Price.objects.exists():
+        added += _load_contracts()
     if not Ticket.objects.exists():
         added += _load_tickets()
     return added
+
+
+# The price book: what contracts without their own rates are charged.
+DEMO_PRICES: list[tuple[str, str, str]] = [
+    ("hour", "EUR", "110"),
+    ("overage_hour", "EUR", "135"),
+    ("block_hour", "EUR", "95"),
+    ("incident", "EUR", "180"),
+    ("overage_incident", "EUR", "210"),
+    ("block_incident", "EUR", "160"),
+    ("minute", "EUR", "1.20"),
+    ("hour", "USD", "120"),
+    ("overage_hour", "USD", "150"),
+    ("block_hour", "USD", "105"),
+    ("incident", "USD", "195"),
+    ("minute", "USD", "1.30"),
+]
+
+
+def _load_contracts() -> int:
+    """Acme has a bank of hours (two blocks) and a per-minute hotline with a deposit; Globex
+    an annual contract capped at 100 hours. Tickets opened afterwards fall under them."""
+    admin = User.objects.get(email="admin@deskpact.example")
+    manager = User.objects.get(email="agent@deskpact.example")
+    acme = Organization.objects.get(name="Acme Manufacturing")
+    globex = Organization.objects.get(name="Globex Corporation")
+    today = timezone.localdate()
+    since = date(today.year, 1, 1) - timedelta(days=365)
+    for item, currency, amount in DEMO_PRICES:
+        contracts.add_price(
+            item=item, currency=currency, amount=Decimal(amount), effective_from=since, by=admin
+        )
+    bank = contracts.create_contract(
+        acme,
+        by=admin,
+        name="Acme support bank",
+        kind=Contract.Kind.BANK,
+        unit=Contract.Unit.HOURS,
+        starts_on=today - timedelta(days=60),
+        ends_on=today + timedelta(days=305),
+        channels=["web", "email", "api"],
+        threshold_units=5 * 60,
+        overdraft_units=10 * 60,
+        account_manager=manager,
+    )
+    contracts.top_up_bank(
+        bank, units=20 * 60, by=admin, expires_on=today + timedelta(days=180)
+    )  # priced from the price book: 20 x 95.00 EUR
+    contracts.top_up_bank(bank, units=10 * 60, price_minor=90000, by=admin)
+    hotline = contracts.create_contract(
+        acme,
+        by=admin,
+        name="Acme hotline",
+        kind=Contract.Kind.PER_MINUTE,
+        starts_on=today - timedelta(days=60),
+        channels=["phone"],
+        threshold_minor=5000,
+        account_manager=manager,
+    )
+    contracts.pay_deposit(hotline, amount_minor=20000, by=admin)
+    contracts.create_contract(
+        globex,
+        by=admin,
+        name="Globex annual support",
+        kind=Contract.Kind.CAPPED,
+        unit=Contract.Unit.HOURS,
+        starts_on=date(today.year, 1, 1),
+        ends_on=date(today.year, 12, 31),
+        channels=["web", "email", "phone"],
+        cap_units=100 * 60,
+        fee_minor=1_200_000,
+        account_manager=manager,
+    )
+    return Contract.objects.count() + Price.objects.count()
 
 
 DEMO_QUEUES: list[dict[str, Any]] = [
@@ -127,7 +207,7 @@ def _load_tickets() -> int:
     tickets.post_reply(first, author=agent, body="Thanks Alice, which browser do you use?")
     tickets.post_note(first, author=agent, body="Probably the known timeout in the exporter.")
     tickets.change_status(first, to="pending", by=agent)
-    tickets.open_ticket(
+    invoice = tickets.open_ticket(
         requester=bob,
         submitter=bob,
         channel="email",
@@ -146,5 +226,34 @@ def _load_tickets() -> int:
     )
     tickets.post_reply(called, author=agent, body="The reset mail was in spam; all good now.")
     tickets.set_cause(called, cause=Ticket.Cause.CONFIGURATION, by=agent)
+    _log_demo_work(first, invoice, called, agent=agent, admin=people["admin@deskpact.example"])
     tickets.change_status(called, to="resolved", by=agent)
     return Ticket.objects.count()
+
+
+def _log_demo_work(
+    first: Ticket, invoice: Ticket, called: Ticket, *, agent: User, admin: User
+) -> None:
+    """Work against the demo contracts, so balances and consumption show something real."""
+    now = timezone.now()
+    if first.contract_id:  # the bank: 12 of its 30 hours used, at about 8 minutes a day
+        contracts.log_work(first, agent=agent, minutes=480, started_at=now - timedelta(days=40))
+        contracts.log_work(first, agent=agent, minutes=90, started_at=now - timedelta(days=20))
+        contracts.log_work(
+            first,
+            agent=agent,
+            minutes=150,
+            started_at=now - timedelta(days=6),
+            note="Reproduced the export timeout with the March data.",
+        )
+    if invoice.contract_id:  # the capped contract
+        contracts.log_work(invoice, agent=agent, minutes=25, started_at=now - timedelta(days=2))
+    if called.contract_id:  # the hotline: two agents for 12 minutes, 24 agent-minutes
+        contracts.log_call(
+            called,
+            agents=[agent, admin],
+            minutes=12,
+            started_at=now - timedelta(hours=3),
+            by=agent,
+            note="Walked Alice through the reset.",
+        )

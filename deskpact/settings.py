@@ -275,6 +275,10 @@ else:
 DESKPACT_MAIL_DOMAIN = os.environ.get("DESKPACT_MAIL_DOMAIN") or (
     DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "deskpact.localhost"
 )
+# Inbound mail: the largest raw message taken (bigger ones are refused, SMTP 552), and the
+# automatic replies (acknowledgements) one sender may get per hour before the desk goes quiet.
+DESKPACT_MAIL_MAX_BYTES = int(os.environ.get("DESKPACT_MAIL_MAX_MB", "50")) * 1024 * 1024
+DESKPACT_AUTO_REPLIES_PER_HOUR = int(os.environ.get("DESKPACT_AUTO_REPLIES_PER_HOUR", "10"))
 
 # --- Tickets -------------------------------------------------------------------
 
@@ -346,7 +350,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DESKPACT_LOG_LEVEL", "INFO")},
     # Each in-process task would log two INFO lines per request; failures still log.
-    "loggers": {"axes": {"level": "WARNING"}, "django_tasks": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "django_tasks": {"level": "WARNING"},
+        "mail.log": {"level": "WARNING"},  # aiosmtpd logs every SMTP command at INFO
+    },
 }
 
 # --- Production --------------------------------------------------------------------

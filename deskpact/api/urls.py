@@ -34,6 +34,7 @@ urlpatterns = [
     path("v1/license/seats/<int:user_id>/", SeatView.as_view(), name="api-license-seat"),
     path("", include("deskpact.api.urls_contracts")),
     path("", include("deskpact.api.urls_contract_advice")),
+    path("", include("deskpact.api.urls_mail")),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

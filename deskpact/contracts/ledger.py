@@ -49,9 +49,11 @@ def balances(contract_ids: Iterable[int]) -> dict[int, Balance]:
     ids = list(contract_ids)
     rows = (
         LedgerEntry.objects.filter(contract_id__in=ids)
+        .order_by()
         .values("contract_id")
         .annotate(
-            units=Coalesce(Sum("units"), 0),
+            # Annotation names must not shadow the model's fields (`units`).
+            net=Coalesce(Sum("units"), 0),
             used=Coalesce(Sum("units", filter=Q(kind__in=_USE)), 0),
             purchased=Coalesce(Sum("units", filter=Q(kind=Kind.BLOCK_PURCHASED)), 0),
             overage=Coalesce(Sum("units", filter=Q(kind__in=_USE, part="overage")), 0),
@@ -62,7 +64,7 @@ def balances(contract_ids: Iterable[int]) -> dict[int, Balance]:
     found = {
         r["contract_id"]: Balance(
             contract_id=r["contract_id"],
-            units=r["units"],
+            units=r["net"],
             used=-r["used"],
             purchased=r["purchased"],
             overage=-r["overage"],

@@ -355,12 +355,18 @@ class LedgerEntry(models.Model):
             models.Index(fields=["organization", "at"], name="ledger_org_at"),
         ]
         constraints = [
-            # An incident is consumed once per ticket however often it is resolved (one row
-            # per part: what a cap or bank covered, and the overage beyond it).
+            # An incident is consumed once per ticket however often it is resolved: one row
+            # per part (what a cap covered, the overage beyond it, the charge or waiver) and,
+            # for a bank, one covered row per block it was drawn from.
             models.UniqueConstraint(
                 fields=["ticket", "contract", "part"],
-                condition=Q(kind="incident_consumed", corrects__isnull=True),
+                condition=Q(kind="incident_consumed", corrects__isnull=True, block__isnull=True),
                 name="one_incident_per_ticket",
+            ),
+            models.UniqueConstraint(
+                fields=["ticket", "contract", "block"],
+                condition=Q(kind="incident_consumed", corrects__isnull=True, block__isnull=False),
+                name="one_incident_per_ticket_block",
             ),
             models.UniqueConstraint(
                 fields=["block"], condition=Q(kind="expiry"), name="one_expiry_per_block"

@@ -5,7 +5,6 @@ Plain values in, plain values out: no ORM, no clock, no settings (SPEC §4).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -31,22 +30,31 @@ def round_minutes(minutes: int, *, increment: int = 1, minimum: int = 0) -> int:
     """A log's charged minutes: rounded up to the increment, at least the minimum."""
     if minutes < 0:
         raise ValueError("minutes must not be negative")
-    rounded = math.ceil(minutes / increment) * increment if increment > 1 else minutes
-    return max(rounded, minimum) if minutes > 0 else 0
+    if increment < 1 or minimum < 0:
+        raise ValueError("the increment is at least 1 and the minimum not negative")
+    if minutes == 0:
+        return 0
+    rounded = -(-minutes // increment) * increment  # integer ceiling: no float error
+    return max(rounded, minimum)
 
 
 def split_at_cap(units: int, *, cap: int, used: int) -> tuple[int, int]:
     """(covered, overage) of `units` against what is left of a cap already `used`."""
+    if units < 0:
+        raise ValueError("units must not be negative")
     covered = max(0, min(units, cap - used))
     return covered, units - covered
 
 
 def incidents_for(minutes: int, *, window: int) -> int:
     """Incidents one ticket's work makes: one per started window, at least one."""
-    return max(1, math.ceil(minutes / window))
+    if minutes < 0 or window < 1:
+        raise ValueError("minutes must not be negative and the window at least 1")
+    return max(1, -(-minutes // window))
 
 
 def is_waived(cause: str, waiver_causes: Iterable[str]) -> bool:
+    """Does the ticket's cause make its per-incident or per-minute charge zero?"""
     return bool(cause) and cause in set(waiver_causes)
 
 

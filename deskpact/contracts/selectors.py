@@ -102,6 +102,7 @@ def recent_consumption(contract: Contract, *, limit: int = 10) -> list[LedgerEnt
     return list(
         LedgerEntry.objects.filter(contract=contract)
         .select_related("ticket", "work_log__agent")
+        .defer("work_log__agent__password")
         .order_by("-at", "-id")[:limit]
     )
 
@@ -110,5 +111,6 @@ def work_logs_of(ticket_id: int) -> list[WorkLog]:
     return list(
         WorkLog.objects.filter(ticket_id=ticket_id)
         .select_related("agent", "call")
+        .defer("agent__password")  # hashes never ride along
         .order_by("-started_at", "-id")
     )

@@ -47,13 +47,16 @@ class MessageTooLarge(DomainError):
 
 
 def max_message_bytes() -> int:
-    return int(getattr(settings, "DESKPACT_MAIL_MAX_BYTES", 50 * 1024 * 1024))
+    return int(settings.DESKPACT_MAIL_MAX_BYTES)
 
 
 def _header_value(raw: bytes, name: bytes) -> str:
     head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
     match = re.search(rb"^" + name + rb":[ \t]*(.*(?:\r?\n[ \t].*)*)", head, re.I | re.M)
-    return " ".join(match.group(1).decode("utf-8", "replace").split()) if match else ""
+    if not match:
+        return ""
+    # A NUL byte in a header would stop PostgreSQL from storing the message at all.
+    return " ".join(match.group(1).decode("utf-8", "replace").replace("\x00", "").split())
 
 
 def receive(
@@ -213,8 +216,7 @@ def _same_content(earlier: InboundMessage, mail: parsing.ParsedMail) -> bool:
 
 
 def _record_bounce(mail: parsing.ParsedMail) -> None:
-    failed = mail.headers.get("x-failed-recipients", "")
-    for address in re.findall(r"[\w.+-]+@[\w.-]+", failed)[:20]:
+    for address in loops.bounced_addresses(mail):
         user = User.objects.filter(email__iexact=address).first()
         if user is not None:
             from deskpact.core import audit
@@ -285,7 +287,7 @@ def _to_ticket(
     if thread is not None and not selectors.tickets_visible_to(user).filter(pk=thread.pk).exists():
         flags.append("thread_refused")  # a forged key or reference: a new ticket instead
         thread = None
-    if thread is not None and quiet and mail.auto_submitted not in ("", "no"):
+    if thread is not None and loops.is_auto_reply(mail):
         # An out-of-office answering our mail: kept, but it neither reopens nor appends.
         return Outcome(Status.IGNORED, "auto_reply", ticket=thread)
     queue = inbound.source.queue if inbound.source else None
@@ -328,9 +330,13 @@ def _to_ticket(
             outcome = Outcome(Status.PROCESSED, what, ticket=ticket, message_id=message_pk)
             _finish(inbound, outcome, at=at, key=key, flags=flags)
     except IntegrityError:
-        # Another worker processed the same message first: its ticket stands, ours is undone.
+        # Another worker processed the same message first: its ticket stands, ours is undone
+        # and this row says so (left "processing", it would be taken up again later).
         first = InboundMessage.objects.filter(dedupe_key=key, status=Status.PROCESSED).first()
-        return Outcome(Status.IGNORED, "duplicate", ticket=first.ticket if first else None)
+        if first is None:  # not the at-most-once constraint: fail and retry
+            raise
+        outcome = Outcome(Status.IGNORED, "duplicate", ticket=first.ticket)
+        _finish(inbound, outcome, at=at, key=key, flags=flags)
     return outcome
 
 
@@ -346,7 +352,7 @@ def loop_name() -> str:
 
 
 def _auto_replies_exceeded(address: str, *, at: datetime) -> bool:
-    cap = int(getattr(settings, "DESKPACT_AUTO_REPLIES_PER_HOUR", 10))
+    cap = int(settings.DESKPACT_AUTO_REPLIES_PER_HOUR)
     sent = OutgoingMail.objects.filter(
         to_email=address, is_automatic=True, created_at__gte=at - timedelta(hours=1)
     ).count()

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 
 from deskpact.mail.parsing import ParsedMail
 
 BOUNCE_SENDERS = ("mailer-daemon@", "postmaster@")
 BULK_PRECEDENCE = {"bulk", "junk", "list"}
+FINAL_RECIPIENT = re.compile(
+    r"^(?:Final|Original)-Recipient:\s*rfc822\s*;\s*<?([^\s<>]+@[^\s<>]+?)>?\s*$", re.I | re.M
+)
 
 
 def is_bounce(mail: ParsedMail) -> bool:
@@ -43,3 +47,24 @@ def no_auto_reply_reason(
     if mail.headers.get("list-id"):
         return "mail from a list"
     return ""
+
+
+def is_auto_reply(mail: ParsedMail) -> bool:
+    """An answer a machine sent (out of office, vacation notice), whichever header says so."""
+    return bool(
+        (mail.auto_submitted and mail.auto_submitted != "no")
+        or mail.headers.get("x-autoreply")
+        or mail.headers.get("x-autorespond")
+        or mail.precedence == "auto_reply"
+    )
+
+
+def bounced_addresses(mail: ParsedMail) -> list[str]:
+    """The recipients a bounce reports as failed: X-Failed-Recipients, else the delivery
+    report's Final-Recipient lines (at most 20, lower case, without repeats)."""
+    found = re.findall(r"[\w.+-]+@[\w.-]+", mail.headers.get("x-failed-recipients", ""))
+    for part in mail.parts:
+        if part.content_type == "message/delivery-status":
+            text = part.data.decode("utf-8", "replace")
+            found.extend(m.group(1) for m in FINAL_RECIPIENT.finditer(text))
+    return list(dict.fromkeys(a.lower().rstrip(".") for a in found))[:20]

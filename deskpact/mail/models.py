@@ -46,6 +46,8 @@ class OutgoingMail(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["ticket", "created_at"], name="outgoing_ticket"),
+            # The hourly cap on automatic replies counts one sender's recent mail.
+            models.Index(fields=["to_email", "created_at"], name="outgoing_recipient"),
             # The resend sweep reads only unsent rows: a small index however much was sent.
             models.Index(
                 fields=["created_at"],
@@ -141,6 +143,7 @@ class InboundMessage(models.Model):
         indexes = [
             models.Index(fields=["message_id"], name="inbound_message_id"),
             models.Index(fields=["status", "next_attempt_at"], name="inbound_status"),
+            models.Index(fields=["source", "source_ref"], name="inbound_source_ref"),
         ]
         constraints = [
             # The same message processed twice makes one ticket or reply, also when two

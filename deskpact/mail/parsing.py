@@ -6,19 +6,30 @@ as they can be; what could not be read is listed in `problems` instead of raisin
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import email
+import email.errors
 import email.header
 import email.policy
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage, Message
 from email.utils import getaddresses, parseaddr
+from typing import Any
 
 import nh3
 
 # Tried in order when a part declares no charset or a wrong one: UTF-8 is strict, so a
 # windows-1252 body falls through to it; latin-1 would accept anything but reads € wrong.
 FALLBACK_CHARSETS = ("utf-8", "windows-1252", "latin-1")
+# Mail labelled Latin-1 is in practice windows-1252 (as browsers read it, WHATWG): read as
+# Latin-1, its € and smart quotes would become invisible C1 control characters.
+LATIN_1_NAMES = {"iso8859-1", "latin-1", "latin1", "iso-8859-1"}
+# The line that really separates the parts of a multipart body whose declared boundary
+# is wrong (a client that rewrote the header but not the body).
+BOUNDARY_LINE = re.compile(r"(?m)^--([0-9A-Za-z'()+_,./:=?-]{1,70}?)(?:--)?[ \t]*\r?$")
 MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 # Tags and attributes kept in HTML bodies; scripts, event handlers, styles and remote
 # images (tracking pixels) are removed.
@@ -68,6 +79,9 @@ def decode_bytes(data: bytes, charset: str | None) -> tuple[str, str | None]:
     problem = None
     if charset:
         try:
+            if codecs.lookup(charset).name in LATIN_1_NAMES:
+                with contextlib.suppress(UnicodeDecodeError):
+                    return data.decode("windows-1252"), None
             return data.decode(charset), None
         except (LookupError, UnicodeDecodeError):
             problem = f"declared charset {charset!r} could not decode the text"
@@ -139,9 +153,7 @@ def _walk(msg: Message, problems: list[str]) -> tuple[list[str], list[str], list
     texts: list[str] = []
     htmls: list[str] = []
     parts: list[Part] = []
-    for part in msg.walk():
-        if part.is_multipart():
-            continue
+    for part in _leaves(msg):
         ctype = part.get_content_type()
         disposition = (part.get_content_disposition() or "").lower()
         filename = part.get_filename() or ""
@@ -150,10 +162,7 @@ def _walk(msg: Message, problems: list[str]) -> tuple[list[str], list[str], list
             or (filename and disposition != "inline")
             or (ctype not in ("text/plain", "text/html") and not ctype.startswith("multipart/"))
         ):
-            data = part.get_payload(decode=True)
-            if not isinstance(data, bytes):
-                inner = part.get_payload()
-                data = inner.encode() if isinstance(inner, str) else b""
+            data = _part_bytes(part)
             name = filename or _default_name(ctype, len(parts) + 1)
             parts.append(Part(name[:255], ctype, data, is_inline=disposition == "inline"))
             continue
@@ -164,9 +173,42 @@ def _walk(msg: Message, problems: list[str]) -> tuple[list[str], list[str], list
     return texts, htmls, parts
 
 
+def _leaves(msg: Message) -> Iterator[Message]:
+    """The parts that carry content, depth first. A nested message (message/rfc822, a
+    delivery report) is one part, attached whole, not read into the body."""
+    if msg.get_content_maintype() == "message" or not msg.is_multipart():
+        yield msg
+        return
+    payload = msg.get_payload()
+    for sub in payload if isinstance(payload, list) else []:
+        if isinstance(sub, Message):
+            yield from _leaves(sub)
+
+
+def _part_bytes(part: Message) -> bytes:
+    if part.get_content_maintype() == "message":
+        payload: Any = part.get_payload()
+    else:
+        payload = part.get_payload(decode=True)
+    if isinstance(payload, bytes):
+        return payload
+    if isinstance(payload, list):  # message/rfc822: the message; delivery-status: blocks
+        chunks = []
+        for inner in payload:
+            try:
+                chunks.append(inner.as_bytes())
+            except Exception:  # a nested message the generator cannot write back
+                chunks.append(str(inner).encode("utf-8", "replace"))
+        return b"\n".join(chunks)
+    if isinstance(payload, str):
+        return payload.encode("utf-8", "surrogateescape")
+    return b""
+
+
 def _default_name(ctype: str, n: int) -> str:
     ext = {"message/rfc822": "eml", "text/calendar": "ics", "image/png": "png",
-           "image/jpeg": "jpg", "application/pdf": "pdf"}.get(ctype, "bin")  # fmt: skip
+           "image/jpeg": "jpg", "application/pdf": "pdf", "message/delivery-status": "txt",
+           "text/rfc822-headers": "txt"}.get(ctype, "bin")  # fmt: skip
     return f"part-{n}.{ext}"
 
 
@@ -175,11 +217,19 @@ def parse(raw: bytes) -> ParsedMail:
     problems: list[str] = []
     msg = email.message_from_bytes(raw, _class=EmailMessage, policy=email.policy.compat32)
     problems.extend(type(d).__name__ for d in msg.defects)
+    if any(isinstance(d, email.errors.StartBoundaryNotFoundDefect) for d in msg.defects):
+        msg = _with_boundary_found(msg)
     texts, htmls, parts = _walk(msg, problems)
     for part in msg.walk():
         problems.extend(type(d).__name__ for d in getattr(part, "defects", []) if part is not msg)
     subject = _decoded_header(msg, "Subject")
-    name, address = parseaddr(_decoded_header(msg, "From"))
+    # The address is read before the name is decoded: an encoded name may hold a comma
+    # ("Müller, Hans") that would split the decoded header into two addresses.
+    name, address = parseaddr(" ".join(_header_text(msg, "From").split()))
+    if "@" in address:
+        name = _decode_words(name)
+    else:
+        name, address = parseaddr(_decoded_header(msg, "From"))
     html = "\n".join(htmls)
     text = "\n\n".join(t for t in texts if t.strip())
     if not text and html:
@@ -216,15 +266,46 @@ def _all(msg: Message, name: str) -> list[str]:
         return []
 
 
-def _decoded_header(msg: Message, name: str) -> str:
-    """An encoded-word header (=?iso-2022-jp?B?...?=) as text, whatever its charsets."""
-    raw = msg.get(name)
+def _with_boundary_found(msg: Message) -> Message:
+    """A multipart message whose declared boundary never occurs, re-read with the
+    boundary its body really uses; unchanged when the body names none."""
+    payload = msg.get_payload()
+    match = BOUNDARY_LINE.search(payload) if isinstance(payload, str) else None
+    if match is None:
+        return msg
+    try:
+        msg.set_boundary(match.group(1))
+        fixed = email.message_from_bytes(
+            msg.as_bytes(), _class=EmailMessage, policy=email.policy.compat32
+        )
+    except Exception:  # what could be read stays as it was
+        return msg
+    return fixed if fixed.is_multipart() else msg
+
+
+def _header_text(msg: Message, name: str) -> str:
+    """A header as text: raw 8-bit values (UTF-8 sent without encoded words) read in
+    their charset instead of as replacement characters."""
+    try:
+        raw = msg.get(name)
+    except Exception:  # a malformed header the parser chokes on
+        return ""
     if raw is None:
         return ""
+    if isinstance(raw, email.header.Header):
+        return "".join(
+            decode_bytes(chunk, charset)[0] if isinstance(chunk, bytes) else chunk
+            for chunk, charset in email.header.decode_header(raw)
+        )
+    return str(raw)
+
+
+def _decode_words(text: str) -> str:
+    """Text with its encoded words (=?iso-2022-jp?B?...?=) decoded, whatever the charset."""
     try:
-        chunks = email.header.decode_header(str(raw))
+        chunks = email.header.decode_header(text)
     except Exception:
-        return _header(msg, name)
+        return " ".join(text.replace("\x00", "").split())
     out = []
     for chunk, charset in chunks:
         if isinstance(chunk, bytes):
@@ -232,3 +313,8 @@ def _decoded_header(msg: Message, name: str) -> str:
         else:
             out.append(chunk)
     return " ".join("".join(out).replace("\x00", "").split())
+
+
+def _decoded_header(msg: Message, name: str) -> str:
+    """An encoded-word header (=?iso-2022-jp?B?...?=) as text, whatever its charsets."""
+    return _decode_words(_header_text(msg, name))

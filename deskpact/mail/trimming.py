@@ -23,9 +23,10 @@ def trim_reply(text: str) -> str:
     lines = text.replace("\r\n", "\n").split("\n")
     kept: list[str] = []
     for i, line in enumerate(lines):
-        if (any(p.match(line) for p in _HISTORY_STARTS) and i > 0) or (
-            line.startswith(">") and _only_quotes_follow(lines[i:])
-        ):
+        # Gmail wraps a long attribution: "On …, Name <" and "name@example> wrote:".
+        joined = f"{line} {lines[i + 1]}" if i + 1 < len(lines) else line
+        starts = any(p.match(line) or p.match(joined) for p in _HISTORY_STARTS)
+        if (starts and i > 0) or (line.startswith(">") and _only_quotes_follow(lines[i:])):
             break
         if _SIGNATURE.match(line.rstrip()):
             break

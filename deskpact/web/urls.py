@@ -42,6 +42,8 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("console/", include("deskpact.web.urls_console")),
+    path("mail/", include("deskpact.web.urls_mail_admin")),
+    path("contracts/advice/", include("deskpact.web.urls_contract_advice")),
     path("contracts/", include("deskpact.web.urls_contracts")),
     path("portal/", include("deskpact.web.urls_portal")),
     path("", include("deskpact.web.urls_public")),

@@ -1,5 +1,10 @@
 """Portal routes of an organization's contracts (portal namespace)."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from deskpact.web.views import portal_contracts
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("contracts/", portal_contracts.contracts, name="contracts"),
+    path("contracts/<int:pk>/", portal_contracts.contract_detail, name="contract"),
+]

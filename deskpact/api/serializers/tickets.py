@@ -7,6 +7,8 @@ from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
 from deskpact.accounts.models import Organization, User
+from deskpact.api.filters import MAX_ID
+from deskpact.contracts.models import Contract
 from deskpact.tickets.models import Attachment, Message, Rating, Ticket
 
 
@@ -42,6 +44,8 @@ class TicketOut(serializers.ModelSerializer):
             "requester",
             "submitter_id",
             "organization",
+            "contract",
+            "entitlement",
             "owner",
             "follows",
             "created_at",
@@ -73,6 +77,8 @@ class TicketOut(serializers.ModelSerializer):
             "requester": _person(t.requester),
             "submitter_id": t.submitter_id,
             "organization": t.organization_id,
+            "contract": t.contract_id,
+            "entitlement": t.entitlement,
             "owner": _person(t.owner) if t.owner is not None else None,
             "follows": self.get_follows(t),
             "created_at": _when(t.created_at),
@@ -179,6 +185,9 @@ def ticket_in_for(user: User) -> type[CustomerTicketIn]:
             request_only=True,
         ),
         OpenApiExample("Back to unassigned", value={"owner": None}, request_only=True),
+        OpenApiExample(
+            "Count its work against another contract", value={"contract": 7}, request_only=True
+        ),
     ]
 )
 class TicketPatch(serializers.Serializer):
@@ -189,6 +198,13 @@ class TicketPatch(serializers.Serializer):
     cause = serializers.ChoiceField(choices=Ticket.Cause.choices, required=False, allow_blank=True)
     owner = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), required=False, allow_null=True
+    )
+    contract = serializers.PrimaryKeyRelatedField(
+        queryset=Contract.objects.all(),
+        pk_field=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        allow_null=True,
+        help_text="Another active contract of the ticket's organization (audited); null: none.",
     )
 
 

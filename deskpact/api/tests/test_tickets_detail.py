@@ -65,6 +65,8 @@ def test_ticket_is_found_by_key_or_number(
         "organization",
         "owner",
         "follows",
+        "contract",
+        "entitlement",
         "created_at",
         "updated_at",
         "first_response_at",

@@ -44,6 +44,7 @@ from deskpact.api.serializers.tickets import (
     TicketPatch,
     ticket_in_for,
 )
+from deskpact.contracts.services import change_ticket_contract
 from deskpact.tickets import selectors, services
 from deskpact.tickets.errors import NotAllowed
 from deskpact.tickets.models import Queue, Ticket
@@ -313,7 +314,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @extend_schema(
         request=TicketPatch,
         responses={200: TicketOut},
-        summary="Change status, priority, cause or owner (agents); all or nothing",
+        summary="Change status, priority, cause, owner or contract (agents); all or nothing",
         parameters=[KEY],
     )
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -324,7 +325,12 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             raise NotAllowed("Only agents change a ticket.")
         payload = TicketPatch(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
-        services.update_ticket(ticket, by=user, **payload.validated_data)
+        changes = dict(payload.validated_data)
+        with transaction.atomic():
+            if "contract" in changes:
+                # First, so that a resolution in the same change counts under the new one.
+                change_ticket_contract(ticket, contract=changes.pop("contract"), by=user)
+            services.update_ticket(ticket, by=user, **changes)
         return Response(TicketOut(selectors.get_ticket_for(user, ticket.pk)).data)
 
     @extend_schema(

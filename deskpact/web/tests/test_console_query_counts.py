@@ -20,9 +20,15 @@ pytestmark = pytest.mark.django_db
 
 AssertNumQueries = Callable[..., Any]
 
+# The contract panel and work section (web/views/console_work.py): the ticket's contract,
+# entitlement and the agent's timer; its organization's contracts; the work logs with
+# their agents and calls; the desk's agents for a call. A ticket under a contract reads
+# its balance and recent use too (2 more, test_console_work.py).
+WORK_PANELS = 4
 # Session, user, the agent's queues (visibility), the ticket with its follow-ups, the
-# people who may own it, the conversation with authors and files, the history.
-TICKET_PAGE = 7
+# people who may own it, the conversation with authors and files, the history; then the
+# work panels.
+TICKET_PAGE = 7 + WORK_PANELS
 # Session, user, the agent's queues (visibility), the people, queues and organizations
 # of the filter bar, one page of rows, the navigation's counts.
 QUEUE_PAGE = 8
@@ -134,7 +140,8 @@ def test_an_agent_limited_to_a_queue_reads_as_many_statements(
     with django_assert_num_queries(TICKET_PAGE):
         assert client.get(f"/console/tickets/{ticket.key}/").status_code == 200
     elsewhere = TicketFactory.create(requester=customer)  # another queue: not found
-    with django_assert_num_queries(TICKET_PAGE - 3):  # no owners, thread or history read
+    # No owners, thread, history or work panels read.
+    with django_assert_num_queries(TICKET_PAGE - 3 - WORK_PANELS):
         assert client.get(f"/console/tickets/{elsewhere.key}/").status_code == 404
 
 

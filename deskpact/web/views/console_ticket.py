@@ -36,6 +36,7 @@ from deskpact.web.forms_console import (
     StatusForm,
     show_service_error,
 )
+from deskpact.web.views import console_work
 from deskpact.web.views.console import HtmxRequest
 
 PAGE = "console/tickets/detail.html"
@@ -187,6 +188,7 @@ def ticket_context(
             for value, label in Ticket.Status.choices
         ],
         "owner_known": ticket.owner is None or any(u.pk == ticket.owner_id for u in owners),
+        **console_work.work_context(agent, ticket, bound),  # the contract panel and work
         **page_forms,
     }
 
