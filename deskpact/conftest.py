@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from deskpact.accounts.models import Organization, User
 from deskpact.licensing.leases import forget_renewals
 from deskpact.licensing.services import remember_installed_license
+from deskpact.mail.inbound import forget_desk_addresses
 from deskpact.testing import licenses
 from deskpact.testing.factories import OrganizationFactory, UserFactory
 
@@ -38,6 +39,7 @@ def _test_settings(settings: Any) -> None:
     # installed are forgotten, and reading "none" costs no statement in query counts.
     remember_installed_license(None)
     forget_renewals()  # seat and presence renewals: each test's users start unseen
+    forget_desk_addresses()  # each test's queues and mail sources are the desk's addresses
     settings.LICENSE_PUBLIC_KEYS = [licenses.PUBLIC]  # the key `issue_key` signs with
 
 

@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "deskpact.mail",
     "deskpact.licensing",
     "deskpact.contracts.apps.ContractsConfig",
+    "deskpact.billing.apps.BillingConfig",
+    "deskpact.reports.apps.ReportsConfig",
     "deskpact.web",
     "deskpact.api",
 ]
@@ -279,6 +281,27 @@ DESKPACT_MAIL_DOMAIN = os.environ.get("DESKPACT_MAIL_DOMAIN") or (
 # automatic replies (acknowledgements) one sender may get per hour before the desk goes quiet.
 DESKPACT_MAIL_MAX_BYTES = int(os.environ.get("DESKPACT_MAIL_MAX_MB", "50")) * 1024 * 1024
 DESKPACT_AUTO_REPLIES_PER_HOUR = int(os.environ.get("DESKPACT_AUTO_REPLIES_PER_HOUR", "10"))
+# Unknown senders from one domain the desk makes contacts of per hour; beyond it, held.
+DESKPACT_NEW_SENDERS_PER_DOMAIN_PER_HOUR = int(
+    os.environ.get("DESKPACT_NEW_SENDERS_PER_DOMAIN_PER_HOUR", "30")
+)
+
+# --- Billing -------------------------------------------------------------------
+
+# Who the invoices come from. Address and bank details: lines separated by "|".
+DESKPACT_PROVIDER = {
+    key: value
+    for key, value in {
+        "name": os.environ.get("DESKPACT_PROVIDER_NAME", ""),
+        "address": os.environ.get("DESKPACT_PROVIDER_ADDRESS", "").replace("|", "\n"),
+        "email": os.environ.get("DESKPACT_PROVIDER_EMAIL", ""),
+        "phone": os.environ.get("DESKPACT_PROVIDER_PHONE", ""),
+        "tax_id": os.environ.get("DESKPACT_PROVIDER_TAX_ID", ""),
+        "bank": os.environ.get("DESKPACT_PROVIDER_BANK", "").replace("|", "\n"),
+        "payment_terms": os.environ.get("DESKPACT_PAYMENT_TERMS", ""),
+    }.items()
+    if value  # what is not set falls back to the invoice's defaults
+}
 
 # --- Tickets -------------------------------------------------------------------
 

@@ -34,6 +34,7 @@ _TITLES = {
     409: "Conflict",
     413: "Content too large",
     415: "Unsupported media type",
+    422: "Unprocessable content",
     429: "Too many requests",
     500: "Server error",
 }

@@ -35,6 +35,8 @@ urlpatterns = [
     path("", include("deskpact.api.urls_contracts")),
     path("", include("deskpact.api.urls_contract_advice")),
     path("", include("deskpact.api.urls_mail")),
+    path("", include("deskpact.api.urls_billing")),
+    path("", include("deskpact.api.urls_reports")),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

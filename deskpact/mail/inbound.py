@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from deskpact.accounts.contacts import find_or_create_contact
+from deskpact.accounts.contacts import find_contact, find_or_create_contact
 from deskpact.accounts.models import User
 from deskpact.core.errors import DomainError
 from deskpact.core.tasks import enqueue
@@ -162,7 +163,26 @@ def _finish(
     )
 
 
-def desk_addresses() -> set[str]:
+_DESK_ADDRESSES: tuple[float, frozenset[str]] | None = None
+DESK_ADDRESSES_SECONDS = 30  # a new queue address is recognised within this
+
+
+def desk_addresses() -> frozenset[str]:
+    """The desk's own addresses (queues, mail sources, the sender of its mail), read at most
+    every DESK_ADDRESSES_SECONDS per process: every inbound message asks."""
+    global _DESK_ADDRESSES
+    now = time.monotonic()
+    if _DESK_ADDRESSES is None or now - _DESK_ADDRESSES[0] > DESK_ADDRESSES_SECONDS:
+        _DESK_ADDRESSES = (now, frozenset(_read_desk_addresses()))
+    return _DESK_ADDRESSES[1]
+
+
+def forget_desk_addresses() -> None:
+    global _DESK_ADDRESSES
+    _DESK_ADDRESSES = None
+
+
+def _read_desk_addresses() -> set[str]:
     from email.utils import parseaddr
 
     addresses = {
@@ -266,12 +286,22 @@ def _to_ticket(
     mail: parsing.ParsedMail,
     *,
     at: datetime,
-    own: set[str],
+    own: frozenset[str],
     key: str,
     flags: list[str],
 ) -> Outcome:
     from deskpact.licensing.errors import NoSeatFree
 
+    if _new_senders_exceeded(mail.from_address, at=at):  # one lookup of the sender
+        domain = mail.from_address.rsplit("@", 1)[-1]
+        return Outcome(
+            Status.HELD,
+            "sender_domain_limited",
+            error=(
+                f"Held: more than {settings.DESKPACT_NEW_SENDERS_PER_DOMAIN_PER_HOUR} new "
+                f"senders from {domain} in the last hour; retry it once the sender is known good."
+            ),
+        )
     try:
         contact = find_or_create_contact(mail.from_address, name=mail.from_name, source="email")
     except NoSeatFree as exc:
@@ -280,13 +310,14 @@ def _to_ticket(
         return Outcome(Status.IGNORED, "bad_sender", error="; ".join(exc.messages))
     user = contact.user
     quiet = loops.no_auto_reply_reason(mail, desk_addresses=own, loop_name=loop_name())
-    if not quiet and _auto_replies_exceeded(mail.from_address, at=at):
-        quiet = "automatic replies to this sender are over the hourly limit"
     files, dropped = _attachments(mail)
     thread = find_thread(mail)
     if thread is not None and not selectors.tickets_visible_to(user).filter(pk=thread.pk).exists():
         flags.append("thread_refused")  # a forged key or reference: a new ticket instead
         thread = None
+    # Only a new ticket is acknowledged: only then does the hourly cap need counting.
+    if thread is None and not quiet and _auto_replies_exceeded(mail.from_address, at=at):
+        quiet = "automatic replies to this sender are over the hourly limit"
     if thread is not None and loops.is_auto_reply(mail):
         # An out-of-office answering our mail: kept, but it neither reopens nor appends.
         return Outcome(Status.IGNORED, "auto_reply", ticket=thread)
@@ -349,6 +380,20 @@ def _system_author() -> User:
 
 def loop_name() -> str:
     return settings.DESKPACT_MAIL_DOMAIN
+
+
+def _new_senders_exceeded(address: str, *, at: datetime) -> bool:
+    """A flood of unknown senders from one domain: new contacts are capped per hour."""
+    try:
+        if find_contact(address) is not None:
+            return False
+    except ValidationError:
+        return False  # not an address: refused as a bad sender next
+    domain = address.rsplit("@", 1)[-1]
+    created = User.objects.filter(
+        email__endswith=f"@{domain}", role=User.Role.USER, created_at__gte=at - timedelta(hours=1)
+    ).count()
+    return created >= int(settings.DESKPACT_NEW_SENDERS_PER_DOMAIN_PER_HOUR)
 
 
 def _auto_replies_exceeded(address: str, *, at: datetime) -> bool:

@@ -19,7 +19,7 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from deskpact.accounts.models import Organization, User
 from deskpact.licensing.policy import current_license_model, may_own_tickets
@@ -198,8 +198,8 @@ def possible_owners(queue: Queue | None = None) -> list[User]:
 
 def possible_owners_shown(queue: Queue | None = None) -> list[User]:
     """The people of `possible_owners`, with only what a page shows of them (id, name,
-    email); actions that hand one to a service read the full rows."""
-    return list(_owner_candidates(queue).only("name", "email"))
+    email, role); actions that hand one to a service read the full rows."""
+    return list(_owner_candidates(queue).only("name", "email", "role"))
 
 
 def find_requesters(text: str, *, limit: int = 10) -> list[User]:
@@ -232,6 +232,8 @@ TICKET_PAGE_FIELDS = (
     "channel",
     "cause",
     "follows",
+    "contract",
+    "entitlement",
     "created_at",
     "updated_at",
     "first_response_at",
@@ -266,10 +268,11 @@ LIST_COLUMNS = (
 
 
 def ticket_with_follow_ups(
-    visible: QuerySet[Ticket], number: int
+    visible: QuerySet[Ticket], number: int, *, timer_of: User | None = None
 ) -> tuple[Ticket | None, list[Ticket]]:
     """Visible ticket `number` with what its page shows, and its visible follow-ups
-    (oldest first), in one query; (None, []) when the ticket is not visible."""
+    (oldest first), in one query; (None, []) when the ticket is not visible. With
+    `timer_of`, each carries `timer_started_at`: when that agent's work timer started."""
     rows = (
         visible.select_related(
             "queue", "organization", "requester__organization", "submitter", "owner"
@@ -278,6 +281,11 @@ def ticket_with_follow_ups(
         .filter(Q(pk=number) | Q(follows_id=number))
         .order_by()  # sorted below: an ORDER BY costs Django more to compile than the sort
     )
+    if timer_of is not None:
+        from deskpact.contracts.models import WorkTimer
+
+        timer = WorkTimer.objects.filter(ticket_id=OuterRef("pk"), agent=timer_of)
+        rows = rows.annotate(timer_started_at=Subquery(timer.values("started_at")[:1]))
     found = sorted(rows, key=lambda t: (t.created_at, t.pk))
     ticket = next((t for t in found if t.pk == number), None)
     if ticket is None:

@@ -43,6 +43,8 @@ urlpatterns = [
     ),
     path("console/", include("deskpact.web.urls_console")),
     path("mail/", include("deskpact.web.urls_mail_admin")),
+    path("invoices/", include("deskpact.web.urls_invoices")),
+    path("reports/", include("deskpact.web.urls_reports")),
     path("contracts/advice/", include("deskpact.web.urls_contract_advice")),
     path("contracts/", include("deskpact.web.urls_contracts")),
     path("portal/", include("deskpact.web.urls_portal")),

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from deskpact.web import urls_portal_contracts
+from deskpact.web import urls_portal_contracts, urls_portal_invoices
 from deskpact.web.views import portal
 
 app_name = "portal"
@@ -14,3 +14,4 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("tickets/<str:key>/rate/", portal.rate, name="rate"),
 ]
 urlpatterns += urls_portal_contracts.urlpatterns
+urlpatterns += urls_portal_invoices.urlpatterns

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from deskpact.accounts.models import User
 from deskpact.accounts.requests import signed_in
 from deskpact.api.filters import FilterBackend, IdFilter
+from deskpact.api.idempotency import idempotent
 from deskpact.api.permissions import AdminWritesOthersRead, PasswordCurrent
 from deskpact.api.serializers.contracts import (
     ContractEndIn,
@@ -218,6 +219,7 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             "contract (`contract_refused`). A price book gap answers `price_missing`."
         ),
     )
+    @idempotent
     @action(detail=True, methods=["get", "post"], filter_backends=[], pagination_class=None)
     def topups(self, request: Request, pk: str) -> Response:
         contract = self.get_object()

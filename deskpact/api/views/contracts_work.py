@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from deskpact.accounts.requests import signed_in
 from deskpact.api.filters import FilterBackend
+from deskpact.api.idempotency import idempotent
 from deskpact.api.permissions import AdminWritesOthersRead, PasswordCurrent
 from deskpact.api.serializers.contracts_work import (
     CallIn,
@@ -85,6 +86,7 @@ class WorkLogsView(APIView):
         "`overdraft_exceeded` (a bank past its overdraft limit), `price_missing` (no price "
         "in force on the day of the work), `started_at` outside the contract's term.",
     )
+    @idempotent
     def post(self, request: Request, key: str) -> Response:
         ticket = self.ticket(request, key)
         payload = WorkLogIn(data=request.data)
@@ -149,6 +151,10 @@ class CallsView(generics.ListCreateAPIView):
             )
             .order_by("-started_at", "-id")
         )
+
+    @idempotent
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.create(request, *args, **kwargs)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         user = signed_in(request)

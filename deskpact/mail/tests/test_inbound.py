@@ -232,3 +232,25 @@ def test_outgoing_mail_names_the_desk_in_x_loop(customer: User) -> None:
     sent = OutgoingMail.objects.get(ticket=ticket)
     send_outgoing_mail.call(outgoing_id=sent.pk)
     assert outbox.outbox[-1].extra_headers["X-Loop"] == "deskpact.localhost"
+
+
+def test_a_flood_of_new_senders_from_one_domain_is_held_not_dropped(
+    acme: object, settings: object
+) -> None:
+    settings.DESKPACT_NEW_SENDERS_PER_DOMAIN_PER_HOUR = 2  # type: ignore[attr-defined]
+    outcomes = [
+        deliver(raw_mail(sender=f"bot{n}@acme.example", message_id=f"<f{n}@acme.example>"))
+        for n in range(3)
+    ]
+    assert [m.outcome for m in outcomes] == ["ticket", "ticket", "sender_domain_limited"]
+    held = outcomes[-1]
+    assert held.status == Status.HELD and "acme.example" in held.error
+    assert not User.objects.filter(email="bot2@acme.example").exists()
+    assert bytes(held.raw).startswith(b"From: bot2@acme.example")
+
+
+def test_known_senders_are_never_held_by_the_new_sender_limit(
+    customer: User, settings: object
+) -> None:
+    settings.DESKPACT_NEW_SENDERS_PER_DOMAIN_PER_HOUR = 0  # type: ignore[attr-defined]
+    assert deliver(raw_mail()).outcome == "ticket"

@@ -20,11 +20,12 @@ pytestmark = pytest.mark.django_db
 
 AssertNumQueries = Callable[..., Any]
 
-# The contract panel and work section (web/views/console_work.py): the ticket's contract,
-# entitlement and the agent's timer; its organization's contracts; the work logs with
-# their agents and calls; the desk's agents for a call. A ticket under a contract reads
-# its balance and recent use too (2 more, test_console_work.py).
-WORK_PANELS = 4
+# The contract panel and work section (web/views/console_work.py): the ticket's
+# organization's contracts; the work logs with their agents and calls. (The ticket's
+# contract, entitlement and the agent's timer come with the ticket; the agents a call may
+# name are among the owners.) A ticket under a contract reads its balance and recent use
+# too (2 more, test_console_work.py).
+WORK_PANELS = 2
 # Session, user, the agent's queues (visibility), the ticket with its follow-ups, the
 # people who may own it, the conversation with authors and files, the history; then the
 # work panels.

@@ -72,12 +72,16 @@ class Related:
     follow_ups: list[Ticket]
 
 
-def page_ticket_or_404(visible: QuerySet[Ticket], key: str) -> tuple[Ticket, Related]:
-    """What the page shows of the visible ticket behind `key`, and its related tickets;
-    404 for anything else. Only the columns the page shows, unlike `ticket_or_404`."""
+def page_ticket_or_404(
+    visible: QuerySet[Ticket], key: str, *, agent: User | None = None
+) -> tuple[Ticket, Related]:
+    """What the page shows of the visible ticket behind `key` (with `agent`'s work timer),
+    and its related tickets; 404 for anything else. Only the columns the page shows."""
     number = selectors.parse_key(key)
     ticket, follow_ups = (
-        console_queries.ticket_with_follow_ups(visible, number) if number else (None, [])
+        console_queries.ticket_with_follow_ups(visible, number, timer_of=agent)
+        if number
+        else (None, [])
     )
     if ticket is None:
         raise Http404(f"No ticket {key}.")
@@ -188,7 +192,8 @@ def ticket_context(
             for value, label in Ticket.Status.choices
         ],
         "owner_known": ticket.owner is None or any(u.pk == ticket.owner_id for u in owners),
-        **console_work.work_context(agent, ticket, bound),  # the contract panel and work
+        # The contract panel and work; the call form names the agents among the owners.
+        **console_work.work_context(agent, ticket, bound, agents=[u for u in owners if u.is_agent]),
         **page_forms,
     }
 
@@ -197,14 +202,16 @@ def ticket_context(
 @require_GET
 def ticket_detail(request: HtmxRequest, key: str) -> HttpResponse:
     agent = signed_in(request)
-    ticket, related = page_ticket_or_404(console_queries.tickets_for(agent), key)
+    ticket, related = page_ticket_or_404(console_queries.tickets_for(agent), key, agent=agent)
     return render(request, PAGE, ticket_context(agent, ticket, related=related))
 
 
 def _done(request: HtmxRequest, agent: User, ticket: Ticket, main: str, note: str) -> HttpResponse:
     """After a successful action: the fresh panels for htmx, a redirect for a plain post."""
     if request.htmx:
-        fresh, related = page_ticket_or_404(console_queries.tickets_for(agent), str(ticket.pk))
+        fresh, related = page_ticket_or_404(
+            console_queries.tickets_for(agent), str(ticket.pk), agent=agent
+        )
         context = {**ticket_context(agent, fresh, related=related), "main": main, "flash": note}
         return render(request, UPDATE, context)
     messages.success(request, note)

@@ -164,8 +164,10 @@ class Standing:
 
 
 def standing(ticket: Ticket, agent: User) -> Standing:
-    """The ticket's contract and entitlement, and `agent`'s timer on it: one statement
-    (the ticket page reads the ticket without these columns)."""
+    """The ticket's contract and entitlement, and `agent`'s timer on it: none when the
+    page read them with the ticket (`timer_started_at`), else one statement."""
+    if "timer_started_at" in ticket.__dict__:
+        return Standing(ticket.contract_id, ticket.entitlement, ticket.__dict__["timer_started_at"])
     timer = WorkTimer.objects.filter(ticket_id=OuterRef("pk"), agent=agent).values("started_at")
     row = next(
         iter(
@@ -216,9 +218,14 @@ def work_lines(ticket: Ticket) -> list[WorkLine]:
 
 
 def work_context(
-    agent: User, ticket: Ticket, bound: dict[str, forms.Form] | None = None
+    agent: User,
+    ticket: Ticket,
+    bound: dict[str, forms.Form] | None = None,
+    *,
+    agents: list[User] | None = None,
 ) -> dict[str, Any]:
     """What the contract panel and the work section show; `bound` replaces a blank form.
+    `agents`, when the caller has them, are those a call may name (else read here).
     A fixed number of statements: whatever the number of logs, calls or contracts."""
     now = timezone.now()
     state = standing(ticket, agent)
@@ -234,7 +241,7 @@ def work_context(
         choices=choices,
     )
     lines = work_lines(ticket)
-    agents = desk_agents(ticket)
+    agents = desk_agents(ticket) if agents is None else agents
     timer = (
         RunningTimer(state.timer_started_at, int((now - state.timer_started_at).total_seconds()))
         if state.timer_started_at
