@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
+from django.db import connection
 from django.db.models import QuerySet, Sum
 from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from deskpact.accounts.models import User
 from deskpact.contracts import forecast, ledger
@@ -80,17 +82,48 @@ def daily_use(contract_ids: Sequence[int], *, since: date) -> dict[int, list[tup
     return out
 
 
+def _recent_use(contract_ids: Sequence[int], *, today: date) -> dict[int, int]:
+    """For each bank among the contracts, the units used over the forecast's window: the
+    sum of its days of net use (the days `forecast.run_out_on` counts), one statement."""
+    if not contract_ids:
+        return {}
+    zone = timezone.get_current_timezone()
+    first = today - timedelta(days=forecast.WINDOW_DAYS - 1)  # the window: (since, today]
+    days = (
+        LedgerEntry.objects.filter(
+            contract_id__in=contract_ids,
+            contract__kind=Contract.Kind.BANK,
+            kind__in=(Kind.WORK_RATED, Kind.INCIDENT_CONSUMED),
+            at__gte=datetime.combine(first, time.min, zone),
+            at__lt=datetime.combine(today + timedelta(days=1), time.min, zone),
+        )
+        .annotate(day=TruncDate("at"))
+        .values("contract_id", "day")
+        .annotate(net=Sum("units"))
+        .order_by()
+    )
+    inner, params = days.query.sql_with_params()
+    sql = (
+        f"SELECT contract_id, -SUM(net) FROM ({inner}) AS daily "
+        "WHERE net < 0 GROUP BY contract_id"  # use is a debit: negative units
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {contract_id: int(used) for contract_id, used in cursor.fetchall()}
+
+
 def summarize(contracts: Sequence[Contract], *, today: date) -> list[ContractSummary]:
     """Each contract with its balance, what is left, warnings and run-out date (2 queries)."""
     ids = [c.pk for c in contracts]
     balances = ledger.balances(ids)
-    use = daily_use(ids, since=today - timedelta(days=forecast.WINDOW_DAYS))
+    recent = _recent_use(ids, today=today)
     out = []
     for c in contracts:
         b = balances[c.pk]
         remaining = b.remaining(c)
         run_out = (
-            forecast.run_out_on(remaining, use[c.pk], today=today)
+            # The window's use as one day's: run_out_on needs only their sum.
+            forecast.run_out_on(remaining, [(today, recent.get(c.pk, 0))], today=today)
             if c.kind == Contract.Kind.BANK and remaining is not None
             else None
         )

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Aggregate, Count, F, FloatField, Func, Q, QuerySet, Sum
+from django.db.models import Count, F, FloatField, Func, Q, QuerySet, Sum
 
 from deskpact.accounts.models import User
 from deskpact.contracts.models import WorkLog
@@ -219,20 +219,6 @@ def headings() -> list[str]:
 # --- Queries -----------------------------------------------------------------------------
 
 
-class PercentileCont(Aggregate):
-    """PostgreSQL's percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)."""
-
-    function = "percentile_cont"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-    def __init__(self, expression: Any, fraction: float) -> None:
-        if not 0 <= fraction <= 1:
-            raise ValueError("fraction must be between 0 and 1")
-        super().__init__(expression)
-        self.extra["fraction"] = repr(float(fraction))
-
-
 def _seconds_between(later: str, earlier: str) -> Func:
     return Func(
         F(later),
@@ -248,21 +234,7 @@ def _durations(
 ) -> tuple[dict[int | None, Durations], Durations]:
     """Per owner (None: unowned) and for all, the durations from creation to `later`."""
     if connection.vendor == "postgresql":
-        seconds = _seconds_between(later, "created_at")
-        measures: dict[str, Any] = {
-            "n": Count("id"),
-            "median": PercentileCont(seconds, 0.5),
-            "p90": PercentileCont(seconds, 0.9),
-        }
-        per_owner: dict[int | None, Durations] = {
-            owner_id: Durations(n, median, p90)
-            for owner_id, n, median, p90 in tickets.order_by()
-            .values("owner_id")
-            .annotate(n=measures["n"], median=measures["median"], p90=measures["p90"])
-            .values_list("owner_id", "n", "median", "p90")
-        }
-        total = tickets.order_by().aggregate(**measures)
-        return per_owner, Durations(total["n"], total["median"], total["p90"])
+        return _durations_grouped(tickets, later)
     grouped: dict[int | None, list[float]] = defaultdict(list)
     everyone: list[float] = []
     for owner_id, created_at, until in tickets.order_by().values_list(
@@ -275,9 +247,39 @@ def _durations(
     return per_owner, Durations.of(everyone)
 
 
+def _durations_grouped(
+    tickets: QuerySet[Ticket], later: str
+) -> tuple[dict[int | None, Durations], Durations]:
+    """PostgreSQL: per owner and for all in one statement, GROUPING SETS ((owner), ()), so
+    the range's tickets are read once."""
+    inner, params = (
+        tickets.order_by()
+        .annotate(seconds=_seconds_between(later, "created_at"))
+        .values_list("owner_id", "seconds")
+        .query.sql_with_params()
+    )
+    sql = (
+        "SELECT owner_id, GROUPING(owner_id), COUNT(*), "
+        "percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds), "
+        "percentile_cont(0.9) WITHIN GROUP (ORDER BY seconds) "
+        f"FROM ({inner}) AS durations (owner_id, seconds) "
+        "GROUP BY GROUPING SETS ((owner_id), ())"
+    )
+    per_owner: dict[int | None, Durations] = {}
+    total = Durations()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for owner_id, everyone, n, median, p90 in cursor.fetchall():
+            if everyone:  # the () set: every ticket
+                total = Durations(n, median, p90)
+            else:
+                per_owner[owner_id] = Durations(n, median, p90)
+    return per_owner, total
+
+
 def _handled(lo: datetime, hi: datetime, queue: Queue | None) -> tuple[dict[int, int], int]:
     """Distinct tickets each agent replied to in public or resolved in [lo, hi), and for
-    the team; one query over the union of the two kinds of rows."""
+    the team; one statement over the union of the two kinds of rows, read once."""
     replies = Message.objects.filter(
         is_internal=False,
         created_at__gte=lo,
@@ -300,15 +302,23 @@ def _handled(lo: datetime, hi: datetime, queue: Queue | None) -> tuple[dict[int,
     resolutions_sql, resolutions_params = (
         resolutions.order_by().values_list("actor_id", "ticket_id").query.sql_with_params()
     )
-    # UNION drops duplicate (agent, ticket) pairs; its columns take the first query's names.
-    # No parentheses around the members: SQLite refuses them.
-    pairs = f"{replies_sql} UNION {resolutions_sql}"
-    sql = (
-        f"SELECT author_id, COUNT(DISTINCT ticket_id) FROM ({pairs}) AS handled "
-        "GROUP BY author_id "
-        f"UNION ALL SELECT NULL, COUNT(DISTINCT ticket_id) FROM ({pairs}) AS handled_by_team"
-    )
-    params = (*replies_params, *resolutions_params) * 2
+    # UNION ALL keeps duplicate (agent, ticket) pairs: COUNT(DISTINCT) drops them. Its
+    # columns take the first query's names. No parentheses around the members: SQLite
+    # refuses them. The agent is never null (agents are joined), so NULL marks the team.
+    pairs = f"{replies_sql} UNION ALL {resolutions_sql}"
+    if connection.vendor == "postgresql":
+        sql = (
+            "SELECT CASE WHEN GROUPING(author_id) = 0 THEN author_id END, "
+            f"COUNT(DISTINCT ticket_id) FROM ({pairs}) AS handled "
+            "GROUP BY GROUPING SETS ((author_id), ())"
+        )
+    else:
+        sql = (
+            f"WITH handled AS ({pairs}) "
+            "SELECT author_id, COUNT(DISTINCT ticket_id) FROM handled GROUP BY author_id "
+            "UNION ALL SELECT NULL, COUNT(DISTINCT ticket_id) FROM handled"
+        )
+    params = (*replies_params, *resolutions_params)
     per_agent: dict[int, int] = {}
     team = 0
     with connection.cursor() as cursor:

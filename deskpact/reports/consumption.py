@@ -13,8 +13,8 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q, QuerySet, Sum
-from django.db.models.functions import Coalesce, TruncDate, TruncMonth
+from django.db.models import DateField, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from deskpact.accounts.models import Organization, User
@@ -204,29 +204,41 @@ def contracts_report(user: User, f: ContractsFilter, *, today: date) -> Contract
     tz = ZoneInfo(zone)
     low, high = f.range.bounds(zone)
     period: Period = "day" if f.range.days <= DAILY_UP_TO_DAYS else "week"
-    contracts = list(_contracts(user, f))
-    ids = [c.pk for c in contracts]
+    shown = _contracts(user, f)
+    contracts = list(shown)
     summaries = {s.contract.pk: s for s in contract_selectors.summarize(contracts, today=today)}
-    in_range = LedgerEntry.objects.filter(contract_id__in=ids, at__gte=low, at__lt=high)
+    # The contracts as a subquery, not thousands of ids as parameters.
+    shown_ids = shown.order_by().values("pk")
+    in_range = LedgerEntry.objects.filter(contract__in=shown_ids, at__gte=low, at__lt=high)
 
-    daily = (
+    # Use per contract and period (a day, or a week from Monday), summed in the database.
+    trunc = (
+        TruncDate("at", tzinfo=tz)
+        if period == "day"
+        else TruncWeek("at", output_field=DateField(), tzinfo=tz)
+    )
+    grouped = (
         in_range.filter(kind__in=USE_KINDS)
-        .annotate(day=TruncDate("at", tzinfo=tz))
-        .values("contract_id", "day")
+        .annotate(period_start=trunc)
+        .values("contract_id", "period_start")
         .annotate(net=Coalesce(Sum("units"), 0))
         .order_by()
+        .values_list("contract_id", "period_start", "net")
     )
+    by_id = {c.pk: c for c in contracts}
     used: dict[tuple[date, int], int] = {}
     total: dict[int, int] = {}
-    for r in daily:
-        key = (_period_start(r["day"], period, f.range.start), r["contract_id"])
-        units = -int(r["net"])  # use is a debit: negative units
-        used[key] = used.get(key, 0) + units
-        total[r["contract_id"]] = total.get(r["contract_id"], 0) + units
+    for contract_id, start, net in grouped:
+        if contract_id not in by_id:  # a contract made since the list was read
+            continue
+        day = max(f.range.start, start)  # the first week is cut at the range's first day
+        units = -int(net)  # use is a debit: negative units
+        used[(day, contract_id)] = used.get((day, contract_id), 0) + units
+        total[contract_id] = total.get(contract_id, 0) + units
 
     unbilled = dict(
         unbilled_entries()
-        .filter(contract_id__in=ids, at__gte=low, at__lt=high)
+        .filter(contract__in=shown_ids, at__gte=low, at__lt=high)
         .exclude(charge_minor=0)
         .order_by()
         .values("contract_id")
@@ -234,7 +246,6 @@ def contracts_report(user: User, f: ContractsFilter, *, today: date) -> Contract
         .values_list("contract_id", "total")
     )
 
-    by_id = {c.pk: c for c in contracts}
     rows = []
     for c in contracts:
         s = summaries[c.pk]

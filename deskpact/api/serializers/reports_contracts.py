@@ -1,10 +1,15 @@
-"""The contracts report as the API answers it."""
+"""The contracts report as the API answers it: the serializers document it (OpenAPI),
+`report_data` builds it."""
 
 from __future__ import annotations
+
+from datetime import date
+from typing import Any
 
 from rest_framework import serializers
 
 from deskpact.contracts.models import Contract
+from deskpact.reports.consumption import ContractsReport
 
 
 class ContractsReportQuery(serializers.Serializer):
@@ -61,3 +66,55 @@ class ContractsReportOut(serializers.Serializer):
     revenue = ReportRevenueOut(
         many=True, allow_null=True, help_text="Agents and admins only; null for customers."
     )
+
+
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def report_data(report: ContractsReport) -> dict[str, Any]:
+    """The report as ContractsReportOut documents it, built as plain dicts: thousands of
+    rows through serializer fields cost most of a request."""
+    return {
+        "start": report.filter.range.start.isoformat(),
+        "end": report.filter.range.end.isoformat(),
+        "period": report.period,
+        "contracts": [
+            {
+                "contract": c.contract_id,
+                "organization": c.organization_id,
+                "organization_name": c.organization,
+                "name": c.name,
+                "kind": c.kind,
+                "unit": c.unit,
+                "currency": c.currency,
+                "used": c.used,
+                "remaining": c.remaining,
+                "run_out_on": _day(c.run_out_on),
+                "unbilled_minor": c.unbilled_minor,
+                "unbilled": c.unbilled,
+            }
+            for c in report.contracts
+        ],
+        "consumption": [
+            {
+                "period_start": u.period_start.isoformat(),
+                "contract": u.contract_id,
+                "unit": u.unit,
+                "used": u.units,
+            }
+            for u in report.use
+        ],
+        "revenue": None
+        if report.revenue is None
+        else [
+            {
+                "month": r.month.isoformat(),
+                "kind": r.kind,
+                "currency": r.currency,
+                "charge_minor": r.charge_minor,
+                "charged": r.amount,
+            }
+            for r in report.revenue
+        ],
+    }

@@ -10,7 +10,11 @@ from rest_framework.views import APIView
 
 from deskpact.accounts.requests import signed_in
 from deskpact.api.permissions import PasswordCurrent
-from deskpact.api.serializers.reports_contracts import ContractsReportOut, ContractsReportQuery
+from deskpact.api.serializers.reports_contracts import (
+    ContractsReportOut,
+    ContractsReportQuery,
+    report_data,
+)
 from deskpact.reports.consumption import contracts_report, parse_filter
 
 
@@ -38,4 +42,4 @@ class ContractsReportView(APIView):
             kind=params.get("kind"),
             today=today,
         )
-        return Response(ContractsReportOut(contracts_report(user, f, today=today)).data)
+        return Response(report_data(contracts_report(user, f, today=today)))
