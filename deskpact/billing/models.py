@@ -4,7 +4,7 @@ Amounts are integer minor units in the invoice's currency. An invoice line bills
 ledger row; a partial unique index over the lines that still hold their row (`is_live`) makes
 a rated row billed on at most one live invoice. Voiding an invoice releases its rows for the
 next run but keeps its lines as history. Issued invoices and their lines are protected by
-database triggers (migration 0003) as well as by the services.
+database triggers (migrations 0003 and 0004) as well as by the services.
 """
 
 from __future__ import annotations

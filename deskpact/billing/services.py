@@ -20,6 +20,7 @@ bills them again on a new invoice; the void invoice keeps its lines as history.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -207,7 +208,6 @@ def _bill(
         .filter(status=Invoice.Status.DRAFT, period_start=month.first_day)
         .order_by("id")
     }
-    organizations = Organization.objects.in_bulk([c.organization_id for c in candidates])
     # An organization already invoiced for the period keeps its late rows for the next
     # period's invoice; a re-run does not open a second invoice for the month.
     invoiced = set(
@@ -236,27 +236,60 @@ def _bill(
                     ),
                 )
             )
-    new = [
-        Invoice(
-            organization_id=c.organization_id,
-            run=run,
-            status=Invoice.Status.DRAFT,
-            period_start=month.first_day,
-            period_end=month.last_day,
-            currency=c.currency,
-            tax_rate=organizations[c.organization_id].tax_rate,
-            created_at=run.started_at,
-        )
+    new = sorted(
+        c.organization_id
         for c in candidates
         if c.organization_id not in refused and c.organization_id not in drafts
-    ]
-    Invoice.objects.bulk_create(new, batch_size=1000)
-    lines = _insert_lines(month, cte, cte_params, refused)
+    )
+    _create_drafts(run, month, new)
+    lines = _insert_lines(run.pk, month, cte, cte_params, refused)
     _set_totals(month, refused)
     return len(new), lines
 
 
-def _insert_lines(month: periods.Period, cte: str, cte_params: list[Any], refused: set[int]) -> int:
+def _id_list(ids: Sequence[int]) -> tuple[str, list[Any]]:
+    """A condition "is one of `ids`" and its one parameter, whatever their number."""
+    if connection.vendor == "postgresql":
+        return "= ANY(CAST(%s AS bigint[]))", [list(ids)]
+    return "IN (SELECT value FROM json_each(%s))", [json.dumps(list(ids))]
+
+
+def _create_drafts(run: BillingRun, month: periods.Period, organization_ids: list[int]) -> None:
+    """One draft per organization in `organization_ids`, in its currency at its tax rate,
+    with one INSERT … SELECT."""
+    if not organization_ids:
+        return
+    chosen, chosen_params = _id_list(organization_ids)
+    invoice, organization = Invoice._meta.db_table, Organization._meta.db_table
+    sql = f"""
+        INSERT INTO {invoice} (organization_id, run_id, status, period_start, period_end,
+                               currency, tax_rate, subtotal_minor, tax_minor, total_minor,
+                               created_at)
+        SELECT o.id, %s, %s, %s, %s, o.currency, o.tax_rate, 0, 0, 0, {_placeholder_ts()}
+        FROM {organization} o
+        WHERE o.id {chosen}
+        ORDER BY o.id
+    """
+    ops = connection.ops
+    params: list[Any] = [
+        run.pk,
+        Invoice.Status.DRAFT.value,
+        ops.adapt_datefield_value(month.first_day),
+        ops.adapt_datefield_value(month.last_day),
+        ops.adapt_datetimefield_value(run.started_at),
+        *chosen_params,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if connection.vendor == "postgresql":
+            # The planner has never seen these drafts: without statistics it expects one
+            # and plans the lines' INSERT … SELECT around that.
+            cursor.execute(f"ANALYZE {invoice}")
+
+
+def _insert_lines(
+    run_id: int, month: periods.Period, cte: str, cte_params: list[Any], refused: set[int]
+) -> int:
     labels = LedgerEntry.Kind.choices
     what = (
         "CASE WHEN le.description <> '' THEN le.description "
@@ -273,27 +306,42 @@ def _insert_lines(month: periods.Period, cte: str, cte_params: list[Any], refuse
     if refused:
         exclude = "AND le.organization_id NOT IN (" + ", ".join(["%s"] * len(refused)) + ")"
     line, invoice = InvoiceLine._meta.db_table, Invoice._meta.db_table
+    # Each draft's lines follow the ones it already has: `start` is its last position,
+    # looked up once per draft and only for drafts of earlier runs (a new one has none).
     draft = (
         f"JOIN {invoice} i ON i.organization_id = le.organization_id"
         " AND i.status = 'draft' AND i.period_start = %s AND i.currency = o.currency"
+        " LEFT JOIN start s ON s.invoice_id = i.id"
     )
+    start = f"""
+        start(invoice_id, last) AS (
+            SELECT x.invoice_id, MAX(x.position)
+            FROM {line} x JOIN {invoice} d ON d.id = x.invoice_id
+            WHERE d.status = 'draft' AND d.period_start = %s
+              AND (d.run_id IS NULL OR d.run_id <> %s)
+            GROUP BY x.invoice_id
+        )
+    """
     sql = f"""
         INSERT INTO {line} (invoice_id, ledger_entry_id, is_live, kind, part, description,
                             quantity, unit_price, amount_minor, at, position)
-        WITH {cte}
+        WITH {cte}, {start}
         SELECT i.id, le.id, %s, le.kind, le.part, {describe},
                le.quantity, le.rate, le.charge_minor, le.at,
-               COALESCE((SELECT MAX(x.position) FROM {line} x WHERE x.invoice_id = i.id), 0)
+               COALESCE(s.last, 0)
                  + ROW_NUMBER() OVER (PARTITION BY i.id ORDER BY le.at, le.id)
         {_billable(draft)}
           AND le.currency = o.currency
           {exclude}
     """
+    first_day = connection.ops.adapt_datefield_value(month.first_day)
     params: list[Any] = [
         *cte_params,
+        first_day,
+        run_id,
         True,
         *describe_params,
-        connection.ops.adapt_datefield_value(month.first_day),
+        first_day,
         *sorted(refused),
     ]
     # The CTE goes after INSERT: SQLite's driver counts rows only for statements that start
@@ -306,44 +354,73 @@ def _insert_lines(month: periods.Period, cte: str, cte_params: list[Any], refuse
 def _set_totals(month: periods.Period, refused: set[int]) -> None:
     """Subtotal, tax and total of every draft of the period, from its lines, in one pass;
     tax is rounded in Python (SQL rounding differs between databases)."""
-    drafts = (
-        Invoice.objects.filter(status=Invoice.Status.DRAFT, period_start=month.first_day)
-        .exclude(organization_id__in=refused)
-        .annotate(lines_sum=Coalesce(Sum("lines__amount_minor"), 0))
-        .select_related("organization")
-        .order_by("id")
-    )
-    changed = []
-    for draft in drafts:
-        rate = draft.organization.tax_rate
-        t = invoice_math.totals(int(draft.lines_sum), rate)
-        values = (t.subtotal_minor, t.tax_minor, t.total_minor, Decimal(rate))
-        if values != (draft.subtotal_minor, draft.tax_minor, draft.total_minor, draft.tax_rate):
-            draft.subtotal_minor, draft.tax_minor, draft.total_minor, draft.tax_rate = values
-            changed.append(draft)
+    invoice, line = Invoice._meta.db_table, InvoiceLine._meta.db_table
+    exclude = ""
+    exclude_params: list[Any] = []
+    if refused:
+        condition, exclude_params = _id_list(sorted(refused))
+        exclude = f"AND NOT (i.organization_id {condition})"
+    sql = f"""
+        SELECT i.id, i.subtotal_minor, i.tax_minor, i.total_minor, i.tax_rate, o.tax_rate,
+               COALESCE(SUM(l.amount_minor), 0)
+        FROM {invoice} i
+        JOIN {Organization._meta.db_table} o ON o.id = i.organization_id
+        LEFT JOIN {line} l ON l.invoice_id = i.id
+        WHERE i.status = %s AND i.period_start = %s {exclude}
+        GROUP BY i.id, i.subtotal_minor, i.tax_minor, i.total_minor, i.tax_rate, o.tax_rate
+        ORDER BY i.id
+    """
+    params = [
+        Invoice.Status.DRAFT.value,
+        connection.ops.adapt_datefield_value(month.first_day),
+        *exclude_params,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    changed: list[tuple[int, int, int, int, Decimal]] = []
+    for pk, subtotal, tax, total, old_rate, rate, lines_sum in rows:
+        rate = _decimal(rate)
+        t = invoice_math.totals(int(lines_sum), rate)
+        values = (t.subtotal_minor, t.tax_minor, t.total_minor, rate)
+        if values != (subtotal, tax, total, _decimal(old_rate)):
+            changed.append((pk, *values))
     _write_totals(changed)
+
+
+def _decimal(value: Any) -> Decimal:
+    """A tax rate as the database returned it (SQLite may give a float) as a Decimal."""
+    return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
 TOTALS_BATCH = 1000
 
 
-def _write_totals(drafts: Sequence[Invoice]) -> None:
-    """One UPDATE ... FROM (VALUES ...) per thousand drafts: bulk_update's CASE per row
-    costs more to build than the whole run at ten thousand organizations."""
+def _write_totals(drafts: Sequence[tuple[int, int, int, int, Decimal]]) -> None:
+    """(id, subtotal, tax, total, tax rate) of each changed draft, written in one UPDATE
+    from arrays on PostgreSQL, and one UPDATE … FROM (VALUES …) per thousand drafts on
+    SQLite: bulk_update's CASE per row costs more to build than the whole run."""
+    if not drafts:
+        return
     table = connection.ops.quote_name(Invoice._meta.db_table)
+    columns = (
+        f"UPDATE {table} SET subtotal_minor = v.column2, tax_minor = v.column3, "
+        "total_minor = v.column4, tax_rate = v.column5 FROM "
+    )
+    if connection.vendor == "postgresql":
+        sql = (
+            columns + "unnest(CAST(%s AS bigint[]), CAST(%s AS bigint[]), CAST(%s AS bigint[]), "
+            "CAST(%s AS bigint[]), CAST(%s AS numeric[])) "
+            f"AS v(column1, column2, column3, column4, column5) WHERE {table}.id = v.column1"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [list(c) for c in zip(*drafts, strict=True)])
+        return
     for start in range(0, len(drafts), TOTALS_BATCH):
         batch = drafts[start : start + TOTALS_BATCH]
-        first = "(CAST(%s AS BIGINT), CAST(%s AS BIGINT), CAST(%s AS BIGINT), "
-        first += "CAST(%s AS BIGINT), CAST(%s AS NUMERIC))"
-        rows = ", ".join([first] + ["(%s, %s, %s, %s, %s)"] * (len(batch) - 1))
-        params: list[Any] = []
-        for d in batch:
-            params += [d.pk, d.subtotal_minor, d.tax_minor, d.total_minor, d.tax_rate]
-        sql = (
-            f"UPDATE {table} SET subtotal_minor = v.column2, tax_minor = v.column3, "
-            f"total_minor = v.column4, tax_rate = v.column5 "
-            f"FROM (VALUES {rows}) AS v WHERE {table}.id = v.column1"
-        )
+        rows = ", ".join(["(%s, %s, %s, %s, %s)"] * len(batch))
+        params: list[Any] = [v for d in batch for v in d]
+        sql = columns + f"(VALUES {rows}) AS v WHERE {table}.id = v.column1"
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
 
