@@ -63,25 +63,6 @@ def _warnings(contract: Contract, b: ledger.Balance, remaining: int | None) -> l
     return notes
 
 
-def daily_use(contract_ids: Sequence[int], *, since: date) -> dict[int, list[tuple[date, int]]]:
-    """Units used per day and contract since `since` (one query)."""
-    rows = (
-        LedgerEntry.objects.filter(
-            contract_id__in=contract_ids,
-            kind__in=(Kind.WORK_RATED, Kind.INCIDENT_CONSUMED),
-            at__date__gte=since,
-        )
-        .annotate(day=TruncDate("at"))
-        .values("contract_id", "day")
-        .annotate(units=Sum("units"))
-        .order_by("contract_id", "day")
-    )
-    out: dict[int, list[tuple[date, int]]] = {i: [] for i in contract_ids}
-    for r in rows:
-        out[r["contract_id"]].append((r["day"], -int(r["units"] or 0)))
-    return out
-
-
 def _recent_use(contract_ids: Sequence[int], *, today: date) -> dict[int, int]:
     """For each bank among the contracts, the units used over the forecast's window: the
     sum of its days of net use (the days `forecast.run_out_on` counts), one statement."""

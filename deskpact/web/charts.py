@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from django.utils.html import escape
@@ -49,3 +50,60 @@ def line_chart(title: str, series: Mapping[str, Mapping[date, int]]) -> SafeStri
         for label, colour in zip(series, COLOURS, strict=False)
     )
     return mark_safe("".join(parts) + f'</svg><p class="legend">{legend}</p>')
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One horizontal bar: its label, its size (None: nothing to draw, `text` says why),
+    the text at its end, and whether it stands out (the cheapest option, say)."""
+
+    label: str
+    value: float | None
+    text: str
+    highlighted: bool = False
+
+
+BAR_HEIGHT, BAR_GAP, BAR_LABEL = 20, 8, 200
+BAR_COLOUR, BAR_HIGHLIGHT, MUTED = "#2458d6", "#15803d", "#667085"
+
+
+def horizontal_bars(
+    title: str, bars: Sequence[Bar], *, empty: str = "nothing to show"
+) -> SafeString:
+    """One bar per row, drawn to scale from zero, with its text at its end."""
+    if not bars:
+        return mark_safe(f'<p class="muted">{escape(title)}: {escape(empty)}.</p>')
+    top = max([b.value for b in bars if b.value is not None] + [1.0])
+    span = WIDTH - BAR_LABEL - 2 * BAR_GAP - 120
+    height = BAR_GAP + len(bars) * (BAR_HEIGHT + BAR_GAP)
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" '
+        f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
+        f"<title>{escape(title)}</title>",
+    ]
+    for n, bar in enumerate(bars):
+        y = BAR_GAP + n * (BAR_HEIGHT + BAR_GAP)
+        text_y = y + BAR_HEIGHT - 5
+        value = "" if bar.value is None else f"{bar.value:g}"
+        parts.append(
+            f'<g class="bar" data-label="{escape(bar.label)}" data-value="{value}">'
+            f"<title>{escape(bar.label)}: {escape(bar.text)}</title>"
+            f'<text x="{BAR_LABEL - 6}" y="{text_y}" font-size="12" text-anchor="end">'
+            f"{escape(bar.label)}</text>"
+        )
+        if bar.value is None:
+            parts.append(
+                f'<text x="{BAR_LABEL}" y="{text_y}" font-size="12" fill="{MUTED}">'
+                f"{escape(bar.text)}</text></g>"
+            )
+            continue
+        length = span * max(bar.value, 0) / top
+        colour = BAR_HIGHLIGHT if bar.highlighted else BAR_COLOUR
+        parts.append(
+            f'<rect x="{BAR_LABEL}" y="{y}" width="{length:.1f}" height="{BAR_HEIGHT}" '
+            f'fill="{colour}"/>'
+            f'<text x="{BAR_LABEL + length + 6:.1f}" y="{text_y}" font-size="12">'
+            f"{escape(bar.text)}</text></g>"
+        )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))

@@ -87,7 +87,11 @@ def test_the_table_prices_each_kind_and_highlights_the_cheapest(
     assert "Its term fee was assumed to be 0" in html
     assert html.count('class="recommended"') == 1
     assert '<svg class="chart"' in html and html.count("<rect ") == 5
-    assert 'fill="#15803d"><title>Capped at 100 h: 0.00 EUR</title>' in html
+    cheapest_bar = re.search(r'<g class="bar" data-label="Capped at 100 h".*?</g>', html)
+    assert cheapest_bar is not None
+    assert "<title>Capped at 100 h: 0.00 EUR</title>" in cheapest_bar.group(0)
+    assert 'fill="#15803d"' in cheapest_bar.group(0)  # the one highlighted bar
+    assert html.count('fill="#15803d"') == 1
 
 
 def test_fees_entered_in_the_form_are_priced(

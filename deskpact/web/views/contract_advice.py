@@ -9,15 +9,13 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
 
 from deskpact.accounts.models import Organization
 from deskpact.contracts import advisor
 from deskpact.contracts.replay import advise_for
 from deskpact.core.currencies import minor_units
-from deskpact.core.money import Money
+from deskpact.web.charts import Bar, horizontal_bars
 from deskpact.web.decorators import agent_required
 
 DEFAULTS = {"block_hours": 10, "block_incidents": 10, "cap_hours": 100}
@@ -104,9 +102,17 @@ def advice_page(request: HttpRequest) -> HttpResponse:
             result=result,
             advice=result.advice,
             work_hours=_hours(result.history.billable_minutes),
-            chart=bar_chart(
+            chart=horizontal_bars(
                 "What each contract kind would have cost",
-                [(o.label, o.cost, o == result.advice.cheapest) for o in result.advice.options],
+                [
+                    Bar(
+                        o.label,
+                        None if o.cost is None else float(o.cost.minor),
+                        "not priced" if o.cost is None else str(o.cost),
+                        highlighted=o == result.advice.cheapest,
+                    )
+                    for o in result.advice.options
+                ],
             ),
         )
     return render(request, "contracts/advice.html", context)
@@ -114,39 +120,3 @@ def advice_page(request: HttpRequest) -> HttpResponse:
 
 def _hours(minutes: int) -> str:
     return f"{(Decimal(minutes) / 60).quantize(Decimal('0.01')).normalize():f}"
-
-
-BAR_WIDTH, BAR_HEIGHT, LABEL_WIDTH, GAP = 640, 22, 220, 8
-
-
-def bar_chart(title: str, bars: list[tuple[str, Money | None, bool]]) -> SafeString:
-    """Horizontal bars of costs, the highlighted one in green; unpriced ones labelled so."""
-    top = max([m.minor for _, m, _ in bars if m is not None] + [1])
-    span = BAR_WIDTH - LABEL_WIDTH - 120
-    height = len(bars) * (BAR_HEIGHT + GAP) + GAP
-    parts = [
-        f'<svg class="chart" viewBox="0 0 {BAR_WIDTH} {height}" role="img" '
-        f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
-        f"<title>{escape(title)}</title>",
-    ]
-    for i, (label, cost, highlighted) in enumerate(bars):
-        y = GAP + i * (BAR_HEIGHT + GAP)
-        text_y = y + BAR_HEIGHT - 6
-        parts.append(f'<text x="4" y="{text_y}" font-size="12">{escape(label)}</text>')
-        if cost is None:
-            parts.append(
-                f'<text x="{LABEL_WIDTH}" y="{text_y}" font-size="12" fill="#667085">'
-                "not priced</text>"
-            )
-            continue
-        width = span * cost.minor / top
-        colour = "#15803d" if highlighted else "#2458d6"
-        parts.append(
-            f'<rect x="{LABEL_WIDTH}" y="{y}" width="{width:.1f}" height="{BAR_HEIGHT}" '
-            f'fill="{colour}"><title>{escape(label)}: {escape(str(cost))}</title></rect>'
-        )
-        parts.append(
-            f'<text x="{LABEL_WIDTH + width + 6:.1f}" y="{text_y}" font-size="12">'
-            f"{escape(str(cost))}</text>"
-        )
-    return mark_safe("".join(parts) + "</svg>")

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
 
 from deskpact.accounts.models import User
@@ -27,40 +23,8 @@ from deskpact.reports.agents import (
 )
 from deskpact.reports.csv_export import rows_to_csv
 from deskpact.tickets.models import Queue
+from deskpact.web.charts import Bar, horizontal_bars
 from deskpact.web.decorators import agent_required
-
-WIDTH, LABEL, BAR_HEIGHT, GAP, PAD = 640, 150, 18, 8, 12
-COLOUR = "#2458d6"
-
-
-def bar_chart(title: str, bars: Sequence[tuple[str, Decimal | int]], *, unit: str) -> SafeString:
-    """One horizontal bar per label, drawn to scale from zero, with its value at its end."""
-    if not bars:
-        return mark_safe(f'<p class="muted">{escape(title)}: no agents to show.</p>')
-    top = max(Decimal(1), *(Decimal(value) for _, value in bars))
-    span = WIDTH - LABEL - 2 * PAD - 60
-    height = 2 * PAD + len(bars) * (BAR_HEIGHT + GAP)
-    parts = [
-        f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" '
-        f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
-        f"<title>{escape(title)}</title>",
-    ]
-    for n, (label, value) in enumerate(bars):
-        y = PAD + n * (BAR_HEIGHT + GAP)
-        length = float(Decimal(value) / top) * span
-        text = f"{value} {unit}"
-        parts.append(
-            f'<g class="bar" data-label="{escape(label)}" data-value="{escape(str(value))}">'
-            f"<title>{escape(label)}: {escape(text)}</title>"
-            f'<text x="{LABEL - 6}" y="{y + BAR_HEIGHT - 4}" font-size="12" text-anchor="end">'
-            f"{escape(label)}</text>"
-            f'<rect x="{LABEL}" y="{y}" width="{length:.1f}" height="{BAR_HEIGHT}" '
-            f'fill="{COLOUR}"/>'
-            f'<text x="{LABEL + length + 6:.1f}" y="{y + BAR_HEIGHT - 4}" font-size="12">'
-            f"{escape(text)}</text></g>"
-        )
-    parts.append("</svg>")
-    return mark_safe("".join(parts))
 
 
 def _text(value: object) -> str:
@@ -116,15 +80,18 @@ def agents_page(request: HttpRequest) -> HttpResponse:
         report=report,
         rows=shown_rows(report),
         query=_query(filters),
-        handled_chart=bar_chart(
+        handled_chart=horizontal_bars(
             "Tickets handled per agent",
-            [(row.name, row.handled) for row in report.agents],
-            unit="tickets",
+            [Bar(r.name, float(r.handled), f"{r.handled} tickets") for r in report.agents],
+            empty="no agents to show",
         ),
-        hours_chart=bar_chart(
+        hours_chart=horizontal_bars(
             "Hours logged per agent",
-            [(row.name, row.hours_logged) for row in report.agents],
-            unit="h",
+            [
+                Bar(row.name, float(row.hours_logged), f"{row.hours_logged} h")
+                for row in report.agents
+            ],
+            empty="no agents to show",
         ),
     )
     return render(request, "reports/agents.html", context)
